@@ -1,0 +1,610 @@
+"""The WhatsApp transcript parser: two streaming passes over the text.
+
+Pass 1 (:meth:`WhatsAppParser.scan`) learns the file without keeping its messages: which
+header layout it uses, the evidence for day/month order (a field above 12; the number of
+backward date jumps under each reading), how often each sender appears, who system lines
+name, and whether the chat is a group.
+
+Pass 2 (:meth:`WhatsAppParser.messages`) yields :class:`~chatwarden.model.Message` values
+one at a time.  A line that looks like a header but breaks chronology or names a sender the
+file does not otherwise know is kept inside the current message (and the reason recorded),
+so a chat pasted into a message cannot forge messages.  Every input line ends up in a
+message, a system event, or an ``unparsed`` warning with its line number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chatwarden.errors import NotAnExportError
+from chatwarden.ingest import markers as mk
+from chatwarden.ingest.formats import (
+    MARKS,
+    PLATFORM_OF_LAYOUT,
+    SCAN_RE,
+    date_parts,
+    time_parts,
+    year_first,
+    ymd,
+)
+from chatwarden.ingest.phone import to_e164
+from chatwarden.ingest.source import ExportSource, chat_name_from_filename
+from chatwarden.model import (
+    Attachment,
+    Chat,
+    ContinuationNote,
+    MediaMember,
+    Message,
+    ParseWarning,
+    Participant,
+    SystemEvent,
+)
+
+STRIP = mk.STRIP_MARKS
+MARK_CHARS = frozenset(MARKS)
+CHRONO_TOLERANCE = timedelta(minutes=90)
+RARE_SENDER = 3
+GROUP_KINDS = frozenset(
+    {
+        "system:group_created", "system:subject_changed", "system:description_changed",
+        "system:description_deleted", "system:icon_changed", "system:icon_deleted",
+        "system:settings_changed", "system:participant_added", "system:participant_removed",
+        "system:participant_left", "system:participant_joined_via_link", "system:admin_promoted",
+        "system:admin_demoted", "system:community",
+    }
+)
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+
+@dataclass
+class ScanResult:
+    """What pass 1 learnt."""
+
+    layout: str
+    date_order: str
+    date_order_reason: str
+    headers: int
+    sender_counts: Counter[str]
+    mentioned: set[str]
+    has_group_events: bool
+    has_created_event: bool
+    chronology_breaks: int
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyInfo:
+    kind: str
+    attachments: tuple[tuple[str | None, str, bool], ...] = ()  # (name, media_type, omitted)
+    edited: bool = False
+    system: mk.SystemMatch | None = None
+
+
+PLAIN = BodyInfo("message")
+PLAIN_EDITED = BodyInfo("message", edited=True)
+EXACT: dict[str, BodyInfo] = {
+    text: BodyInfo(kind, ((None, media, omitted),) if media else ())
+    for text, (kind, media, omitted) in mk.EXACT_BODIES.items()
+}
+EXACT_EDITED = {text: BodyInfo(i.kind, i.attachments, True) for text, i in EXACT.items()}
+# System lines WhatsApp may write behind a name (the group's or the contact's) even without
+# invisible marks: only these kinds are read from a named body that has no marks.
+ATTRIBUTED_KINDS = frozenset({"system:encryption", "system:security_code_changed", "system:business_account"})
+
+
+def classify_body(body: str) -> BodyInfo:
+    """What a person's message body is: text, or a marker WhatsApp wrote in its place."""
+    edited = False
+    if body.endswith(">"):
+        m = mk.EDITED_RE.search(body)
+        if m:
+            edited = True
+            body = body[: m.start()]
+    has_marks = mk.MARK_RE.search(body) is not None
+    b = mk.fold(body).strip() if has_marks else body
+    info = (EXACT_EDITED if edited else EXACT).get(b)
+    if info is not None:
+        return info
+    if not (has_marks or b.endswith((")", ">")) or "http" in b or "\n" in b):
+        return PLAIN_EDITED if edited else PLAIN
+    first_line = b.split("\n", 1)[0].rstrip("\r")
+    m = mk.ATTACHED_IOS_RE.fullmatch(first_line) or mk.ATTACHED_FILE_RE.fullmatch(first_line)
+    if m:
+        name = m.group("name").strip()
+        media = mk.media_type_of(name)
+        return BodyInfo("contact" if media == "contact" else "attachment", ((name, media, False),), edited)
+    if has_marks:
+        m = mk.IOS_OMITTED_RE.fullmatch(b)
+        if m:
+            for media, _rx in mk.IOS_OMITTED:
+                if m.group(media):
+                    title = m.group("title")
+                    kind = "contact" if media == "contact" else "media_omitted"
+                    return BodyInfo(kind, ((title.strip() if title else None, media, True),), edited)
+    if mk.DELETED_RE.fullmatch(b):
+        return BodyInfo("deleted", (), edited)
+    if mk.LOCATION_RE.fullmatch(b) or mk.VENUE_IOS_RE.fullmatch(b) or mk.VENUE_ANDROID_RE.fullmatch(b):
+        return BodyInfo("location", (), edited)
+    if mk.MISSED_CALL_RE.fullmatch(b):
+        return BodyInfo("missed_call", (), edited)
+    if mk.POLL_RE.fullmatch(b):
+        return BodyInfo("poll", (), edited)
+    if has_marks and body[:1] in MARK_CHARS:
+        sysm = mk.match_system(b)
+        if sysm is not None:
+            return BodyInfo(sysm.kind, (), edited, sysm)
+        return BodyInfo("system:unknown", (), edited)
+    return PLAIN_EDITED if edited else PLAIN
+
+
+class WhatsAppParser:
+    """Parse one export.  Call :meth:`scan` once, then iterate :meth:`messages`."""
+
+    def __init__(
+        self,
+        source: ExportSource,
+        *,
+        date_order: str | None = None,
+        default_region: str = "GB",
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise ValueError(f"date_order must be one of {DATE_ORDERS}")
+        self.source = source
+        self.hint = date_order
+        self.region = default_region
+        self.on_bytes = on_bytes
+        self.result: ScanResult | None = None
+        self.warnings: list[ParseWarning] = []
+        # pass-2 state kept for the chat summary
+        self._senders: dict[str, list[int]] = {}  # name -> [count, first_line]
+        self._event_names: dict[str, int] = {}
+        self._subject: str | None = None
+        self._created_name: str | None = None
+        self._label_name: str | None = None
+        self._lines = 0
+        self._ends_with_newline = False
+        self._done = False
+        self._referenced: set[str] = set()
+        self._date_cache: dict[str, tuple[int, int, int] | None] = {}
+        self._time_cache: dict[str, tuple[int, int, int] | None] = {}
+        self._member_by_base: dict[str, str] = {}
+        for name in source.members:
+            base = name.replace("\\", "/").rsplit("/", 1)[-1]
+            if name == source.chat_member or name.startswith("__MACOSX/") or base.startswith("._"):
+                continue
+            self._member_by_base.setdefault(base, name)
+
+    # ================================================================== pass 1
+    def scan(self) -> ScanResult:
+        layout = None
+        counts: Counter[str] = Counter()
+        mentioned: set[str] = set()
+        group_events = False
+        created = False
+        headers = 0
+        dcache: dict[str, tuple] = {}
+        evidence = {"dmy": 0, "mdy": 0}
+        invalid = {"dmy": 0, "mdy": 0, "ymd": 0}
+        inversions = {"dmy": 0, "mdy": 0, "ymd": 0}
+        year_first_votes = 0
+        date_changes = 0
+        prev = {"dmy": None, "mdy": None, "ymd": None}
+        prev_date = None
+        for chunk in self.source.text_chunks(self.on_bytes):
+            if layout is None:
+                hits = {name: sum(1 for _ in rx.finditer(chunk)) for name, rx in SCAN_RE.items()}
+                best = max(hits, key=lambda k: hits[k])
+                if hits[best] == 0:
+                    continue
+                layout = best
+            rx = SCAN_RE[layout]
+            for m in rx.finditer(chunk):
+                headers += 1
+                date_s, rest = m.group("date", "rest")
+                if date_s != prev_date:
+                    date_changes += 1
+                    info = dcache.get(date_s)
+                    if info is None:
+                        parts = date_parts(date_s)
+                        if parts is None:
+                            info = (None, None, None, False)
+                        else:
+                            yf = year_first(parts)
+                            keys = (
+                                None if yf else ymd(parts, "dmy"),
+                                None if yf else ymd(parts, "mdy"),
+                                ymd(parts, "ymd") if yf else None,
+                            )
+                            info = (*keys, yf)
+                            if not yf:
+                                if parts.d1 > 12 and parts.d2 <= 12:
+                                    evidence["dmy"] += 1
+                                if parts.d2 > 12 and parts.d1 <= 12:
+                                    evidence["mdy"] += 1
+                            for order, key in zip(DATE_ORDERS, keys):
+                                if key is None:
+                                    invalid[order] += 1
+                        dcache[date_s] = info
+                    if info[3]:
+                        year_first_votes += 1
+                    for order, key in zip(DATE_ORDERS, info[:3]):
+                        if key is None:
+                            continue
+                        p = prev[order]
+                        if p is not None and key < p:
+                            inversions[order] += 1
+                        prev[order] = key
+                    prev_date = date_s
+                colon = rest.find(": ")
+                if colon >= 0:
+                    counts[rest[:colon]] += 1
+                    continue
+                sysm = mk.match_system(rest.translate(STRIP).rstrip("\r").strip())
+                if sysm is None:
+                    continue
+                if sysm.kind in GROUP_KINDS:
+                    group_events = True
+                if sysm.kind == "system:group_created":
+                    created = True
+                for name in (sysm.actor, sysm.subject):
+                    if name:
+                        mentioned.update(mk.split_names(name))
+        if layout is None:
+            raise NotAnExportError("no WhatsApp message header found; is this a chat export?", source=self.source.display, line=1)
+        warnings: list[ParseWarning] = []
+        order, reason = self._decide_order(evidence, inversions, invalid, year_first_votes, date_changes, warnings, layout)
+        breaks = inversions[order]
+        self.result = ScanResult(
+            layout=layout, date_order=order, date_order_reason=reason, headers=headers,
+            sender_counts=counts, mentioned=mentioned, has_group_events=group_events,
+            has_created_event=created, chronology_breaks=breaks, warnings=warnings,
+        )
+        self.warnings.extend(warnings)
+        return self.result
+
+    def _decide_order(self, evidence, inversions, invalid, yf_votes, headers, warnings, layout):
+        hint = self.hint
+        if yf_votes > headers / 2:
+            order, reason = "ymd", "year-first"
+        elif evidence["dmy"] and not evidence["mdy"]:
+            order, reason = "dmy", "day>12"
+        elif evidence["mdy"] and not evidence["dmy"]:
+            order, reason = "mdy", "day>12"
+        elif evidence["dmy"] and evidence["mdy"]:
+            order = "dmy" if invalid["dmy"] <= invalid["mdy"] else "mdy"
+            reason = "day>12"
+            warnings.append(ParseWarning(
+                "date-order-conflict", None,
+                f"dates contradict each other (day>12 in both positions: {evidence['dmy']} vs {evidence['mdy']} dates); "
+                f"read as {order}, the order with fewer impossible dates",
+            ))
+        elif inversions["dmy"] != inversions["mdy"]:
+            order = "dmy" if inversions["dmy"] < inversions["mdy"] else "mdy"
+            reason = "chronology"
+        elif hint:
+            order, reason = hint, "hint"
+        else:
+            order, reason = self._guess_order(layout), "default"
+            warnings.append(ParseWarning(
+                "date-order-undecidable", None,
+                f"day/month order cannot be decided from this file (no day above 12, chronology fits both); "
+                f"assumed {order} from the header style; pass --date-order dmy|mdy to be sure",
+            ))
+        if hint and reason not in ("hint",) and hint != order:
+            warnings.append(ParseWarning(
+                "date-order-hint-ignored", None,
+                f"--date-order {hint} ignored: the file itself shows {order} ({reason})",
+            ))
+        return order, reason
+
+    def _guess_order(self, layout: str) -> str:
+        """Locale guess for an undecidable file: iOS bracketed headers with a 2-digit year
+        and unpadded fields, or a Latin AM/PM clock, are the US style (month first);
+        everything else is read day first, as in the UK."""
+        for chunk in self.source.text_chunks():
+            m = SCAN_RE[layout].search(chunk)
+            if m is None:
+                continue
+            d1, d3, ap = m.group("d1"), m.group("d3"), m.group("ap1") or m.group("ap2")
+            if ap and ap in ("AM", "PM"):
+                return "mdy"
+            if layout.startswith("bracket") and len(d3) == 2 and len(d1) == 1:
+                return "mdy"
+            return "dmy"
+        return "dmy"
+
+    # ================================================================== pass 2
+    def _timestamp(self, date_s: str, time_s: str) -> datetime | None:
+        d = self._date_cache.get(date_s, False)
+        if d is False:
+            parts = date_parts(date_s)
+            d = ymd(parts, self.result.date_order) if parts else None  # type: ignore[union-attr]
+            self._date_cache[date_s] = d
+        t = self._time_cache.get(time_s, False)
+        if t is False:
+            t = time_parts(time_s)
+            self._time_cache[time_s] = t
+        if d is None or t is None:
+            return None
+        return datetime(d[0], d[1], d[2], t[0], t[1], t[2])
+
+    def messages(self) -> Iterator[Message]:
+        res = self.result or self.scan()
+        rx = SCAN_RE[res.layout]
+        counts = res.sender_counts
+        established = {s for s, c in counts.items() if c >= 2}
+        roster_known = res.has_created_event or (not res.has_group_events and len(established) == 2)
+        chrono_on = res.chronology_breaks <= max(3, res.headers // 100)
+        if not chrono_on:
+            self.warnings.append(ParseWarning(
+                "not-chronological", None,
+                f"{res.chronology_breaks} backward date jumps: the file is not in time order, so header-like lines "
+                "are not tested against chronology",
+            ))
+        index = 0
+        line_base = 1  # line number of the first line of the current chunk
+        cur: list | None = None  # [timestamp, line, notes] of the message being built
+        parts: list[str] = []
+        max_ts: datetime | None = None
+        for chunk in self.source.text_chunks():
+            counted_pos, counted_lines = 0, line_base
+            body_start = 0  # where the current message's text continues in this chunk
+            for m in rx.finditer(chunk):
+                hs = m.start()
+                line_no = counted_lines + chunk.count("\n", counted_pos, hs)
+                counted_pos, counted_lines = hs, line_no
+                date_s, time_s, rest = m.group("date", "time", "rest")
+                ts = self._timestamp(date_s, time_s)
+                if cur is None:
+                    self._unparsed(chunk[body_start:hs], line_no - chunk.count("\n", body_start, hs))
+                    if ts is None:
+                        self._unparsed(chunk[hs : m.end()], line_no, code="unparsed-timestamp")
+                        body_start = min(m.end() + 1, len(chunk))
+                        continue
+                    cur = [ts, line_no, []]
+                    body_start = m.start("rest")
+                    if self._is_plain_sender(rest):
+                        max_ts = ts
+                    continue
+                reason = self._demote(ts, rest, max_ts, counts, established, res, roster_known, chrono_on)
+                if reason is not None:
+                    cur[2].append(ContinuationNote(line_no, reason))
+                    continue
+                parts.append(chunk[body_start:hs])
+                yield self._finish(index, cur, "".join(parts))
+                index += 1
+                parts = []
+                cur = [ts, line_no, []]
+                body_start = m.start("rest")
+                if self._is_plain_sender(rest) and (max_ts is None or ts > max_ts):
+                    max_ts = ts
+            self._ends_with_newline = chunk.endswith("\n")
+            if cur is not None:
+                parts.append(chunk[body_start:])
+            else:
+                self._unparsed(chunk[body_start:], counted_lines + chunk.count("\n", counted_pos, body_start))
+            line_base = counted_lines + chunk.count("\n", counted_pos)
+        if cur is not None:
+            yield self._finish(index, cur, "".join(parts))
+            index += 1
+        self._lines = line_base - 1 if self._ends_with_newline else line_base
+        self._done = True
+        self._media_warnings()
+
+    @staticmethod
+    def _is_plain_sender(rest: str) -> bool:
+        colon = rest.find(": ")
+        return colon >= 0 and rest[colon + 2 : colon + 3] not in MARK_CHARS
+
+    def _demote(self, ts, rest, max_ts, counts, established, res, roster_known, chrono_on) -> str | None:
+        if ts is None:
+            return "invalid-timestamp"
+        colon = rest.find(": ")
+        if colon < 0:
+            return None  # system lines may be out of order (WhatsApp dates some of them late)
+        sender = rest[:colon]
+        if chrono_on and max_ts is not None and ts < max_ts - CHRONO_TOLERANCE:
+            return "chronology"
+        if (
+            roster_known
+            and counts.get(sender, 0) <= 1
+            and sender not in res.mentioned
+            and sender.translate(STRIP) not in res.mentioned
+            and len(established) >= 2
+        ):
+            return "unknown-sender"
+        return None
+
+    def _unparsed(self, text: str, first_line: int, code: str = "unparsed") -> None:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for i, line in enumerate(lines):
+            stripped = line.rstrip("\r").strip()
+            c = code if stripped else "blank-line"
+            self.warnings.append(ParseWarning(c, first_line + i, "line is not part of any message" if c != "blank-line"
+                                              else "blank line before the first message"))
+
+    # ------------------------------------------------------------------ one message
+    def _finish(self, index: int, cur: list, raw: str) -> Message:
+        ts, line, notes = cur
+        if raw.endswith("\n"):
+            raw = raw[:-1]
+        if raw.endswith("\r"):
+            raw = raw[:-1]
+        end_line = line + raw.count("\n")
+        nl = raw.find("\n")
+        first = raw if nl < 0 else raw[:nl]
+        if first.endswith("\r"):
+            first = first[:-1]
+        colon = first.find(": ")
+        counts = self.result.sender_counts  # type: ignore[union-attr]
+        if colon >= 0:
+            sender_raw = first[:colon]
+            body = raw[colon + 2 :]
+            if counts.get(sender_raw, 0) <= RARE_SENDER:
+                # A system line whose text holds ": " (a subject with a colon), or a system
+                # line written behind the group's/contact's name.
+                sysm = mk.match_system(raw.translate(STRIP).strip())
+                if sysm is not None and sysm.kind != "system:unknown":
+                    return self._system(index, ts, line, end_line, raw, sysm, tuple(notes))
+                if body[:1] not in MARK_CHARS:
+                    sysm = mk.match_system(body.strip())
+                    if sysm is not None and sysm.kind in ATTRIBUTED_KINDS:
+                        return self._labelled(index, ts, line, end_line, sender_raw, body, sysm, tuple(notes))
+            return self._person(index, ts, line, end_line, sender_raw, body, tuple(notes))
+        c = first.find(":")
+        if c > 0 and counts.get(first[:c], 0) >= 1:
+            return self._person(index, ts, line, end_line, first[:c], raw[c + 1 :], tuple(notes))
+        sysm = mk.match_system(raw.translate(STRIP).strip())
+        return self._system(index, ts, line, end_line, raw, sysm, tuple(notes))
+
+    def _labelled(self, index, ts, line, end_line, sender_raw, body, sysm, notes) -> Message:
+        """A system line WhatsApp wrote behind a name (iOS; some Android versions)."""
+        shown = sender_raw.translate(STRIP).strip()
+        if sysm.kind == "system:encryption" and self._label_name is None:
+            self._label_name = shown
+        self._note_event_names(sysm, line)
+        actor = None if sysm.kind == "system:encryption" else (sysm.actor or shown)
+        event = SystemEvent(actor, sysm.subject, sysm.value, sysm.timer_days, sysm.lang)
+        return Message(index, ts, None, body, sysm.kind, line, end_line, event=event, notes=notes)
+
+    def _note_event_names(self, sysm, line: int) -> None:
+        for name in (sysm.actor, sysm.subject):
+            if name:
+                for n in mk.split_names(name):
+                    self._event_names.setdefault(n, line)
+
+    def _person(self, index, ts, line, end_line, sender_raw, body, notes) -> Message:
+        info = classify_body(body)
+        if info.system is not None:
+            return self._labelled(index, ts, line, end_line, sender_raw, body, info.system, notes)
+        shown = sender_raw.translate(STRIP).strip() if mk.MARK_RE.search(sender_raw) else sender_raw
+        self._note_sender(shown, line)
+        phone = to_e164(shown, self.region) if shown[:1] in "+0123456789(" else None
+        if info.kind == "system:unknown":
+            return Message(index, ts, shown, body, "system:unknown", line, end_line, sender_phone=phone, notes=notes)
+        attachments = tuple(self._attachment(name, media, omitted, line) for name, media, omitted in info.attachments)
+        return Message(
+            index, ts, shown, body, info.kind, line, end_line,
+            sender_phone=phone, attachments=attachments, edited=info.edited, notes=notes,
+        )
+
+    def _note_sender(self, shown: str, line: int) -> None:
+        rec = self._senders.get(shown)
+        if rec is None:
+            self._senders[shown] = [1, line]
+        else:
+            rec[0] += 1
+
+    def _system(self, index, ts, line, end_line, raw, sysm, notes) -> Message:
+        if sysm is None:
+            return Message(index, ts, None, raw, "system:unknown", line, end_line, event=SystemEvent(), notes=notes)
+        self._note_event_names(sysm, line)
+        if sysm.kind == "system:subject_changed" and sysm.value:
+            self._subject = sysm.value
+        if sysm.kind == "system:group_created" and sysm.value and self._created_name is None:
+            self._created_name = sysm.value
+        event = SystemEvent(sysm.actor, sysm.subject, sysm.value, sysm.timer_days, sysm.lang)
+        return Message(index, ts, None, raw, sysm.kind, line, end_line, event=event, notes=notes)
+
+    def _attachment(self, name: str | None, media: str, omitted: bool, line: int) -> Attachment:
+        if omitted or not name:
+            return Attachment(name or None, media, omitted=True, missing=False)
+        src = self.source
+        member = self._member_by_base.get(name) or self._member_by_base.get(name.rsplit("/", 1)[-1])
+        if member is not None:
+            info = src.members[member]
+            self._referenced.add(member)
+            return Attachment(name, media, member=member, sha256=info.sha256, size=info.size)
+        if src.kind == "txt" and src.media_dir:
+            found = _media_beside(src.media_dir, name)
+            if found is not None:
+                size, sha = found
+                return Attachment(name, media, member=name, sha256=sha, size=size)
+        self.warnings.append(ParseWarning(
+            "media-missing", line,
+            "message refers to an attached file that is not in the export" if src.kind == "zip"
+            else "message refers to an attached file; give the .zip export (with media) to link it",
+        ))
+        return Attachment(name, media, missing=True)
+
+    def _media_warnings(self) -> None:
+        src = self.source
+        for name in sorted(src.members):
+            base = name.replace("\\", "/").rsplit("/", 1)[-1]
+            if name == src.chat_member or name.startswith("__MACOSX/") or base.startswith("._"):
+                continue
+            if name not in self._referenced:
+                idx = list(src.members).index(name) + 1
+                self.warnings.append(ParseWarning(
+                    "media-unreferenced", None, f"archive member #{idx} is not referenced by any message",
+                ))
+
+    # ================================================================== chat summary
+    def chat(self) -> Chat:
+        res = self.result or self.scan()
+        src = self.source
+        name, name_source = self._chat_name()
+        participants = []
+        for shown, (count, first) in sorted(self._senders.items(), key=lambda kv: kv[1][1]):
+            participants.append(Participant(shown, to_e164(shown, self.region), count, first, "sender"))
+        seen = set(self._senders)
+        for n, first in sorted(self._event_names.items(), key=lambda kv: kv[1]):
+            if n in seen or n in mk.YOU_WORDS or (name and n == name):
+                continue
+            seen.add(n)
+            participants.append(Participant(n, to_e164(n, self.region), 0, first, "event"))
+        platform = PLATFORM_OF_LAYOUT.get(res.layout, "unknown")
+        member = src.chat_member or ""
+        if member.rsplit("/", 1)[-1] == "_chat.txt":
+            platform = "ios"
+        is_group = res.has_group_events or len(self._senders) > 2
+        media = tuple(
+            MediaMember(n, info.size, info.sha256, n in self._referenced)
+            for n, info in src.members.items()
+            if n != src.chat_member
+        )
+        return Chat(
+            name=name, name_source=name_source, source=src.display, sha256=src.sha256, platform=platform,
+            date_order=res.date_order, date_order_reason=res.date_order_reason,
+            participants=tuple(participants), encoding=src.encoding, chat_member=src.chat_member,
+            media=media, lines=self._lines, size=src.size, is_group=is_group,
+        )
+
+    def _chat_name(self) -> tuple[str | None, str | None]:
+        src = self.source
+        for candidate in (src.display, src.chat_member or ""):
+            n = chat_name_from_filename(candidate) if candidate else None
+            if n:
+                return n, "file-name"
+        if self._subject:
+            return self._subject, "subject-changed"
+        if self._created_name:
+            return self._created_name, "group-created"
+        if self._label_name:
+            return self._label_name, "encryption-notice"
+        return None, None
+
+
+def _media_beside(folder: str, name: str) -> tuple[int, str] | None:
+    import hashlib
+    import os
+
+    base = os.path.basename(name)
+    if not base or base in (".", ".."):
+        return None
+    path = os.path.join(folder, base)
+    if not os.path.isfile(path) or os.path.islink(path):
+        return None
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return size, h.hexdigest()
