@@ -350,7 +350,7 @@ class WhatsAppParser:
         cur: list | None = None  # [timestamp, line, notes] of the message being built
         parts: list[str] = []
         max_ts: datetime | None = None
-        for chunk in self.source.text_chunks():
+        for chunk in self.source.text_chunks(self.on_bytes):
             counted_pos, counted_lines = 0, line_base
             body_start = 0  # where the current message's text continues in this chunk
             for m in rx.finditer(chunk):

@@ -1,0 +1,1 @@
+"""Detection: messages in, findings out.  Detectors never import parsers or the policy."""
