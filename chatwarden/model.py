@@ -107,13 +107,17 @@ class ContinuationNote:
     reason: str  # "chronology" | "unknown-sender" | "format"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class Message:
     """One entry of a chat: a message from a person or a system event.
 
     ``timestamp`` is the local wall-clock time written in the export (exports carry no time
     zone).  ``line``/``end_line`` are 1-based input line numbers.  ``text`` is the body
     exactly as exported, including invisible marks and internal line breaks.
+    ``continuations`` lists lines inside the body that looked like message headers.
+
+    (Frozen like every domain value; the hand-written ``__init__`` sets all fields in one
+    step because parsers create millions of these.)
     """
 
     index: int
@@ -127,11 +131,39 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     edited: bool = False
     event: SystemEvent | None = None
-    notes: tuple[ContinuationNote, ...] = ()
+    continuations: tuple[ContinuationNote, ...] = ()
+
+    def __init__(
+        self,
+        index: int,
+        timestamp: datetime,
+        sender: str | None,
+        text: str,
+        kind: str = KIND_MESSAGE,
+        line: int = 0,
+        end_line: int = 0,
+        sender_phone: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+        edited: bool = False,
+        event: SystemEvent | None = None,
+        continuations: tuple[ContinuationNote, ...] = (),
+    ) -> None:
+        _set_dict(
+            self,
+            "__dict__",
+            {
+                "index": index, "timestamp": timestamp, "sender": sender, "text": text, "kind": kind,
+                "line": line, "end_line": end_line, "sender_phone": sender_phone, "attachments": attachments,
+                "edited": edited, "event": event, "continuations": continuations,
+            },
+        )
 
     @property
     def is_system(self) -> bool:
         return self.kind.startswith("system:")
+
+
+_set_dict = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,8 +63,7 @@ def message_dict(m: Message) -> dict[str, Any]:
         "edited": m.edited,
         "event": event_dict(m.event),
     }
-    if m.notes:
-        out["continuations"] = [{"line": n.line, "reason": n.reason} for n in m.notes]
+    out["continuations"] = [{"line": n.line, "reason": n.reason} for n in m.continuations]
     return out
 
 

@@ -63,27 +63,81 @@ _AMPM_COMPILED = [(re.compile(rx + r"\Z"), pm) for rx, pm in AMPM_MARKERS]
 ERA = r"(?:[RHSTrhst]|令和|平成|昭和)"
 DATE_SEP = r"[./\-]"
 
-# One date: three numeric fields (any order), optional era letter before a field,
-# optional trailing dot, optional space after each separator, marks anywhere.
-DATE = (
-    rf"(?P<e1>{ERA})?(?P<d1>\d{{1,4}}){M}(?P<ds>{DATE_SEP}){SP}?{M}"
-    rf"(?P<e2>{ERA})?(?P<d2>\d{{1,2}}){M}(?P=ds){SP}?{M}"
-    rf"(?P<e3>{ERA})?(?P<d3>\d{{1,4}})(?:{SP}?(?P<be>BE|พ\.ศ\.))?\.?"
-)
-TIME = (
-    rf"(?:(?P<ap1>{_AMPM_ALT}){SP}?)?"
-    rf"(?P<H>\d{{1,2}}){M}(?P<ts>[:.])(?P<Mi>\d{{2}})(?:(?P=ts)(?P<S>\d{{2}}))?"
-    rf"(?:{SP}?{M}(?P<ap2>{_AMPM_ALT}))?"
-)
-DT_SEP = rf"{M}[,\u060c]?{SP}?{M}"
 
-# name -> pattern matching the whole header, with `rest` = everything after it on the line
-LAYOUTS: dict[str, str] = {
-    "bracket": rf"{M}\[{M}(?P<date>{DATE}){DT_SEP}(?P<time>{TIME}){M}\]{SP}?{M}(?P<rest>[^\n]*)",
-    "bracket-time-first": rf"{M}\[{M}(?P<time>{TIME}){DT_SEP}(?P<date>{DATE}){M}\]{SP}?{M}(?P<rest>[^\n]*)",
-    "dash": rf"{M}(?P<date>{DATE}){DT_SEP}(?P<time>{TIME}){M}{SP}[-\u2013]{SP}(?P<rest>[^\n]*)",
-    "colon": rf"{M}(?P<date>{DATE}){DT_SEP}(?P<time>{TIME}):{SP}(?P<rest>[^\n]*)",
-}
+@dataclass(frozen=True, slots=True)
+class HeaderFeatures:
+    """Which optional parts a file's headers use.  The generic shape allows everything;
+    a file-specific shape (learnt from the file's first headers) drops what never occurs
+    and fixes the separators, which makes scanning faster.  The parser still checks every
+    continuation line against the generic shape, so the fast shape can never hide a
+    header."""
+
+    marks: bool = True
+    ampm: tuple[str, ...] | None = None  # None: every known marker; (): no 12-hour marker
+    era: bool = True
+    date_sep: str | None = None  # the one separator used between date fields
+    dt_sep: str | None = None  # the exact text between date and time
+    time_sep: str | None = None
+    seconds: bool | None = None  # None: optional
+    trailing_dot: bool | None = None
+
+
+GENERIC = HeaderFeatures()
+
+
+def _date(f: HeaderFeatures) -> str:
+    m = M if f.marks else ""
+    era = (lambda k: rf"(?P<{k}>{ERA})?") if f.era else (lambda k: "")
+    be = rf"(?:{SP}?(?P<be>BE|พ\.ศ\.))?" if f.era else ""
+    sep = rf"(?P<ds>{DATE_SEP})" if f.date_sep is None else rf"(?P<ds>{re.escape(f.date_sep)})"
+    sp = rf"{SP}?" if f.date_sep is None or f.marks else ""
+    dot = {None: r"\.?", True: r"\.", False: ""}[f.trailing_dot]
+    return (
+        rf"{era('e1')}(?P<d1>\d{{1,4}}){m}{sep}{sp}{m}"
+        rf"{era('e2')}(?P<d2>\d{{1,2}}){m}(?P=ds){sp}{m}"
+        rf"{era('e3')}(?P<d3>\d{{1,4}}){be}{dot}"
+    )
+
+
+def _time(f: HeaderFeatures) -> str:
+    m = M if f.marks else ""
+    if f.ampm is None:
+        alt = _AMPM_ALT
+    else:
+        alt = "|".join(re.escape(a) for a in sorted(f.ampm, key=len, reverse=True))
+    pre = rf"(?:(?P<ap1>{alt}){SP}?)?" if alt else ""
+    post = rf"(?:{SP}?{m}(?P<ap2>{alt}))?" if alt else ""
+    ts = r"[:.]" if f.time_sep is None else re.escape(f.time_sep)
+    sec = {None: r"(?:(?P=ts)(?P<S>\d{2}))?", True: r"(?P=ts)(?P<S>\d{2})", False: ""}[f.seconds]
+    return rf"{pre}(?P<H>\d{{1,2}}){m}(?P<ts>{ts})(?P<Mi>\d{{2}}){sec}{post}"
+
+
+def header_pattern(layout: str, f: HeaderFeatures = GENERIC) -> str:
+    """The header of ``layout`` (without the text after it), with named groups."""
+    m = M if f.marks else ""
+    date, time = rf"(?P<date>{_date(f)})", rf"(?P<time>{_time(f)})"
+    sep = rf"{m}[,\u060c]?{SP}?{m}" if f.dt_sep is None else re.escape(f.dt_sep)
+    if layout == "bracket":
+        return rf"{m}\[{m}{date}{sep}{time}{m}\]{SP}?{m}"
+    if layout == "bracket-time-first":
+        return rf"{m}\[{m}{time}{sep}{date}{m}\]{SP}?{m}"
+    if layout == "dash":
+        return rf"{m}{date}{sep}{time}{m}{SP}[-\u2013]{SP}"
+    if layout == "colon":
+        return rf"{m}{date}{sep}{time}:{SP}"
+    raise ValueError(layout)
+
+
+def flatten(pattern: str, keep: frozenset[str] = frozenset({"date", "time"})) -> str:
+    """``pattern`` with every named group but ``keep`` made non-capturing (for re.split)."""
+    pattern = pattern.replace("(?P=ds)", DATE_SEP).replace("(?P=ts)", "[:.]")
+    return re.sub(r"\(\?P<(\w+)>", lambda mm: "(" if mm.group(1) in keep else "(?:", pattern)
+
+
+DATE = _date(GENERIC)
+TIME = _time(GENERIC)
+LAYOUT_NAMES = ("bracket", "bracket-time-first", "dash", "colon")
+LAYOUTS: dict[str, str] = {name: header_pattern(name) + r"(?P<rest>[^\n]*)" for name in LAYOUT_NAMES}
 PLATFORM_OF_LAYOUT = {
     "bracket": "ios",
     "bracket-time-first": "ios",
@@ -95,6 +149,15 @@ PLATFORM_OF_LAYOUT = {
 # (for scanning a whole chunk at C speed).
 LINE_RE = {name: re.compile(rx) for name, rx in LAYOUTS.items()}
 SCAN_RE = {name: re.compile(r"^" + rx, re.MULTILINE) for name, rx in LAYOUTS.items()}
+
+
+def split_re(layout: str, f: HeaderFeatures, *, dates_only: bool = False) -> re.Pattern[str]:
+    """``\\n<header>`` with three groups (header, date, time): ``split`` of ``"\\n" + text``
+    gives [before, header, date, time, body, header, date, time, body, ...].  With
+    ``dates_only`` one group: [before, date, body, date, body, ...]."""
+    if dates_only:
+        return re.compile(r"\n" + flatten(header_pattern(layout, f), frozenset({"date"})))
+    return re.compile(r"\n(" + flatten(header_pattern(layout, f)) + ")")
 
 
 _STRIP = str.maketrans("", "", MARKS)

@@ -14,7 +14,10 @@ message, a system event, or an ``unparsed`` warning with its line number.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from itertools import chain, compress, groupby, repeat
+from operator import getitem
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,9 +25,13 @@ from datetime import datetime, timedelta
 from chatwarden.errors import NotAnExportError
 from chatwarden.ingest import markers as mk
 from chatwarden.ingest.formats import (
+    GENERIC,
+    LINE_RE,
     MARKS,
     PLATFORM_OF_LAYOUT,
     SCAN_RE,
+    HeaderFeatures,
+    split_re,
     date_parts,
     time_parts,
     year_first,
@@ -160,7 +167,8 @@ class WhatsAppParser:
         self.result: ScanResult | None = None
         self.warnings: list[ParseWarning] = []
         # pass-2 state kept for the chat summary
-        self._senders: dict[str, list[int]] = {}  # name -> [count, first_line]
+        self._senders: dict[str, list[int]] = {}  # shown name -> [count, first_line]
+        self._sender_info: dict[str, tuple] = {}  # raw sender -> (shown, phone, record)
         self._event_names: dict[str, int] = {}
         self._subject: str | None = None
         self._created_name: str | None = None
@@ -178,9 +186,108 @@ class WhatsAppParser:
                 continue
             self._member_by_base.setdefault(base, name)
 
+    # ================================================================== sniffing
+    def _sniff(self) -> tuple[str, HeaderFeatures]:
+        """Pick the header layout (the one with most matches in the first text that has
+        any) and the optional parts its headers use."""
+        for chunk in self.source.text_chunks():
+            hits = {name: len(rx.findall(chunk)) for name, rx in SCAN_RE.items()}
+            best = max(hits, key=lambda k: hits[k])
+            if hits[best] == 0:
+                continue
+            marks = era = False
+            ampm: set[str] = set()
+            seps: set[str] = set()
+            dt: set[str] = set()
+            tsep: set[str] = set()
+            secs: set[bool] = set()
+            dots: set[bool] = set()
+            for i, m in enumerate(SCAN_RE[best].finditer(chunk)):
+                head = chunk[m.start() : m.start("rest")]
+                if not marks and mk.MARK_RE.search(head):
+                    marks = True
+                if m.group("ap1") or m.group("ap2"):
+                    ampm.add(m.group("ap1") or m.group("ap2"))
+                if m.group("e1") or m.group("e2") or m.group("e3") or m.group("be"):
+                    era = True
+                seps.add(m.group("ds"))
+                tsep.add(m.group("ts"))
+                secs.add(m.group("S") is not None)
+                dots.add(m.group("date").endswith("."))
+                if best == "bracket-time-first":
+                    dt.add(chunk[m.end("time") : m.start("date")])
+                else:
+                    dt.add(chunk[m.end("date") : m.start("time")])
+                if i > 5000:
+                    break
+
+            def one(values: set):  # the single value seen, else None (= any)
+                return next(iter(values)) if len(values) == 1 else None
+
+            features = HeaderFeatures(
+                marks=marks, ampm=tuple(sorted(ampm)), era=era, date_sep=one(seps),
+                dt_sep=None if marks else one(dt), time_sep=one(tsep), seconds=one(secs), trailing_dot=one(dots),
+            )
+            return best, features
+        raise NotAnExportError("no WhatsApp message header found; is this a chat export?", source=self.source.display, line=1)
+
+    def _chunks(
+        self, on_bytes: Callable[[int], None] | None, *, dates_only: bool = False
+    ) -> Iterator[tuple[int, list[str]]]:
+        """The file split at header lines, a chunk at a time: ``(first line number,
+        [before, header, date, time, body, header, date, time, body, ...])``.
+
+        ``before`` is text ahead of the chunk's first header (it starts with a newline: it
+        continues the previous message, or precedes the first one); each ``body`` is the
+        rest of its header line plus its continuation lines.  The split uses the file's own
+        header shape; continuation lines are then checked against the generic shape so that
+        a header with an unexpected optional part is never missed."""
+        splitter = split_re(self.layout, self.features, dates_only=dates_only)
+        generic = LINE_RE[self.layout] if self.features != GENERIC else None
+        stride = 2 if dates_only else 4
+        line = 1
+        for chunk in self.source.text_chunks(on_bytes):
+            ends_nl = chunk.endswith("\n")
+            parts = splitter.split("\n" + (chunk[:-1] if ends_nl else chunk))
+            if generic is not None:
+                parts = self._recover_hidden(parts, generic, stride)
+            yield line, parts
+            line += chunk.count("\n") + (0 if ends_nl else 1)
+        self._lines = line - 1
+
+    @staticmethod
+    def _recover_hidden(parts: list[str], generic: re.Pattern[str], stride: int) -> list[str]:
+        multi = [i for i in range(stride, len(parts), stride) if "\n" in parts[i]]
+        out: list[str] | None = None
+        for i in reversed(multi):
+            lines = parts[i].split("\n")
+            pieces: list[str] = []
+            start = 0
+            for j in range(1, len(lines)):
+                text = lines[j]
+                if not text or not (text[0] == "[" or text[0].isdigit() or text[0] in MARK_CHARS):
+                    continue
+                m = generic.match(text)
+                if m is None:
+                    continue
+                pieces.append("\n".join(lines[start:j]))
+                if stride == 4:
+                    pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
+                else:
+                    pieces.append(m.group("date"))
+                lines[j] = m.group("rest")
+                start = j
+            if not pieces:
+                continue
+            pieces.append("\n".join(lines[start:]))
+            if out is None:
+                out = list(parts)
+            out[i : i + 1] = pieces
+        return parts if out is None else out
+
     # ================================================================== pass 1
     def scan(self) -> ScanResult:
-        layout = None
+        self.layout, self.features = self._sniff()
         counts: Counter[str] = Counter()
         mentioned: set[str] = set()
         group_events = False
@@ -192,58 +299,42 @@ class WhatsAppParser:
         inversions = {"dmy": 0, "mdy": 0, "ymd": 0}
         year_first_votes = 0
         date_changes = 0
-        prev = {"dmy": None, "mdy": None, "ymd": None}
+        prev: dict[str, tuple | None] = {"dmy": None, "mdy": None, "ymd": None}
         prev_date = None
-        for chunk in self.source.text_chunks(self.on_bytes):
-            if layout is None:
-                hits = {name: sum(1 for _ in rx.finditer(chunk)) for name, rx in SCAN_RE.items()}
-                best = max(hits, key=lambda k: hits[k])
-                if hits[best] == 0:
+        for _line, parts in self._chunks(self.on_bytes, dates_only=True):
+            dates = parts[1::2]
+            bodies = parts[2::2]
+            headers += len(dates)
+            # Sender candidates (the text before the first ": ") counted at C speed.
+            finds = list(map(str.find, bodies, repeat(": ")))
+            counts.update(map(getitem, bodies, map(slice, repeat(0), finds)))
+            for date_s, _ in groupby(dates):
+                if date_s == prev_date:
                     continue
-                layout = best
-            rx = SCAN_RE[layout]
-            for m in rx.finditer(chunk):
-                headers += 1
-                date_s, rest = m.group("date", "rest")
-                if date_s != prev_date:
-                    date_changes += 1
-                    info = dcache.get(date_s)
-                    if info is None:
-                        parts = date_parts(date_s)
-                        if parts is None:
-                            info = (None, None, None, False)
-                        else:
-                            yf = year_first(parts)
-                            keys = (
-                                None if yf else ymd(parts, "dmy"),
-                                None if yf else ymd(parts, "mdy"),
-                                ymd(parts, "ymd") if yf else None,
-                            )
-                            info = (*keys, yf)
-                            if not yf:
-                                if parts.d1 > 12 and parts.d2 <= 12:
-                                    evidence["dmy"] += 1
-                                if parts.d2 > 12 and parts.d1 <= 12:
-                                    evidence["mdy"] += 1
-                            for order, key in zip(DATE_ORDERS, keys):
-                                if key is None:
-                                    invalid[order] += 1
-                        dcache[date_s] = info
-                    if info[3]:
-                        year_first_votes += 1
-                    for order, key in zip(DATE_ORDERS, info[:3]):
-                        if key is None:
-                            continue
-                        p = prev[order]
-                        if p is not None and key < p:
-                            inversions[order] += 1
-                        prev[order] = key
-                    prev_date = date_s
-                colon = rest.find(": ")
-                if colon >= 0:
-                    counts[rest[:colon]] += 1
+                date_changes += 1
+                info = dcache.get(date_s)
+                if info is None:
+                    info = self._date_info(date_s, evidence, invalid)
+                    dcache[date_s] = info
+                if info[3]:
+                    year_first_votes += 1
+                for order, key in zip(DATE_ORDERS, info[:3]):
+                    if key is None:
+                        continue
+                    p = prev[order]
+                    if p is not None and key < p:
+                        inversions[order] += 1
+                    prev[order] = key
+                prev_date = date_s
+            # Lines with no "Name: " are system lines (or a name without the separator);
+            # a newline before the first ": " means the first line had none either.
+            no_sep = compress(bodies, map((-1).__eq__, finds))
+            nl_first = compress(bodies, map((-1).__ne__, map(str.find, bodies, repeat("\n"), repeat(0), finds)))
+            for body in chain(no_sep, nl_first):
+                first = body.split("\n", 1)[0]
+                if ": " in first:
                     continue
-                sysm = mk.match_system(rest.translate(STRIP).rstrip("\r").strip())
+                sysm = mk.match_system(first.translate(STRIP).rstrip("\r").strip())
                 if sysm is None:
                     continue
                 if sysm.kind in GROUP_KINDS:
@@ -253,18 +344,38 @@ class WhatsAppParser:
                 for name in (sysm.actor, sysm.subject):
                     if name:
                         mentioned.update(mk.split_names(name))
-        if layout is None:
-            raise NotAnExportError("no WhatsApp message header found; is this a chat export?", source=self.source.display, line=1)
         warnings: list[ParseWarning] = []
-        order, reason = self._decide_order(evidence, inversions, invalid, year_first_votes, date_changes, warnings, layout)
-        breaks = inversions[order]
+        order, reason = self._decide_order(evidence, inversions, invalid, year_first_votes, date_changes, warnings,
+                                           self.layout)
         self.result = ScanResult(
-            layout=layout, date_order=order, date_order_reason=reason, headers=headers,
+            layout=self.layout, date_order=order, date_order_reason=reason, headers=headers,
             sender_counts=counts, mentioned=mentioned, has_group_events=group_events,
-            has_created_event=created, chronology_breaks=breaks, warnings=warnings,
+            has_created_event=created, chronology_breaks=inversions[order], warnings=warnings,
         )
         self.warnings.extend(warnings)
         return self.result
+
+    @staticmethod
+    def _date_info(date_s: str, evidence: dict[str, int], invalid: dict[str, int]) -> tuple:
+        """(dmy key, mdy key, ymd key, year-first?) of a written date; counts evidence."""
+        dp = date_parts(date_s)
+        if dp is None:
+            return (None, None, None, False)
+        yf = year_first(dp)
+        keys = (
+            None if yf else ymd(dp, "dmy"),
+            None if yf else ymd(dp, "mdy"),
+            ymd(dp, "ymd") if yf else None,
+        )
+        if not yf:
+            if dp.d1 > 12 and dp.d2 <= 12:
+                evidence["dmy"] += 1
+            if dp.d2 > 12 and dp.d1 <= 12:
+                evidence["mdy"] += 1
+        for order, key in zip(DATE_ORDERS, keys):
+            if key is None:
+                invalid[order] += 1
+        return (*keys, yf)
 
     def _decide_order(self, evidence, inversions, invalid, yf_votes, headers, warnings, layout):
         hint = self.hint
@@ -334,7 +445,6 @@ class WhatsAppParser:
 
     def messages(self) -> Iterator[Message]:
         res = self.result or self.scan()
-        rx = SCAN_RE[res.layout]
         counts = res.sender_counts
         established = {s for s, c in counts.items() if c >= 2}
         roster_known = res.has_created_event or (not res.has_group_events and len(established) == 2)
@@ -345,53 +455,104 @@ class WhatsAppParser:
                 f"{res.chronology_breaks} backward date jumps: the file is not in time order, so header-like lines "
                 "are not tested against chronology",
             ))
-        index = 0
-        line_base = 1  # line number of the first line of the current chunk
-        cur: list | None = None  # [timestamp, line, notes] of the message being built
-        parts: list[str] = []
+        unknown_check = roster_known and len(established) >= 2
+        mentioned = res.mentioned
+        date_cache = self._date_cache
+        time_cache = self._time_cache
+        sender_info = self._sender_info
+        order = res.date_order
+        cur_date_s: str | None = None
+        cur_day: tuple[int, int, int] | None | bool = None
+        day_cache: dict[str, datetime | None] = {}
+        floor: datetime | None = None  # latest plain-message timestamp minus the tolerance
         max_ts: datetime | None = None
-        for chunk in self.source.text_chunks(self.on_bytes):
-            counted_pos, counted_lines = 0, line_base
-            body_start = 0  # where the current message's text continues in this chunk
-            for m in rx.finditer(chunk):
-                hs = m.start()
-                line_no = counted_lines + chunk.count("\n", counted_pos, hs)
-                counted_pos, counted_lines = hs, line_no
-                date_s, time_s, rest = m.group("date", "time", "rest")
-                ts = self._timestamp(date_s, time_s)
-                if cur is None:
-                    self._unparsed(chunk[body_start:hs], line_no - chunk.count("\n", body_start, hs))
+        # the message being built: timestamp, line, body, notes, colon, single-line?
+        p_ts: datetime | None = None
+        p_line = 0
+        p_body = ""
+        p_notes: list[ContinuationNote] | None = None
+        p_colon = -1
+        p_single = False
+        index = 0
+        slow = self._finish
+        exact = EXACT
+        for line, parts in self._chunks(self.on_bytes):
+            before = parts[0]
+            if before:
+                if p_ts is not None:
+                    p_body += before
+                    p_single = False
+                else:
+                    self._unparsed(before[1:], line)
+                line += before.count("\n")
+            it = iter(parts)
+            next(it)
+            for hdr, date_s, time_s, body in zip(it, it, it, it):
+                nl = body.find("\n")
+                this_line = line
+                line += 1 if nl < 0 else 1 + body.count("\n", nl)
+                # ---- timestamp (cached per day, then per time of day)
+                if date_s != cur_date_s:
+                    cur_date_s = date_s
+                    cur_day = date_cache.get(date_s, False)
+                    if cur_day is False:
+                        dp = date_parts(date_s)
+                        cur_day = ymd(dp, order) if dp else None
+                        date_cache[date_s] = cur_day
+                    day_cache = {}
+                ts = day_cache.get(time_s, False)
+                if ts is False:
+                    t = time_cache.get(time_s, False)
+                    if t is False:
+                        t = time_parts(time_s)
+                        time_cache[time_s] = t
+                    ts = None if (cur_day is None or t is None) else datetime(*cur_day, *t)  # type: ignore[misc]
+                    day_cache[time_s] = ts
+                colon = body.find(": ", 0, nl if nl >= 0 else len(body))
+                if p_ts is None:
                     if ts is None:
-                        self._unparsed(chunk[hs : m.end()], line_no, code="unparsed-timestamp")
-                        body_start = min(m.end() + 1, len(chunk))
+                        self._unparsed(hdr + body, this_line, code="unparsed-timestamp")
                         continue
-                    cur = [ts, line_no, []]
-                    body_start = m.start("rest")
-                    if self._is_plain_sender(rest):
-                        max_ts = ts
+                    p_ts, p_line, p_body, p_notes, p_colon, p_single = ts, this_line, body, None, colon, nl < 0
+                    if colon >= 0 and body[colon + 2 : colon + 3] not in MARK_CHARS:
+                        max_ts, floor = ts, ts - CHRONO_TOLERANCE
                     continue
-                reason = self._demote(ts, rest, max_ts, counts, established, res, roster_known, chrono_on)
+                # ---- is this header line really a new message?
+                reason = None
+                if ts is None:
+                    reason = "invalid-timestamp"
+                elif colon >= 0:
+                    if chrono_on and floor is not None and ts < floor:
+                        reason = "chronology"
+                    elif unknown_check and counts.get(body[:colon], 0) <= 1:
+                        sender = body[:colon]
+                        if sender not in mentioned and sender.translate(STRIP) not in mentioned:
+                            reason = "unknown-sender"
                 if reason is not None:
-                    cur[2].append(ContinuationNote(line_no, reason))
+                    if p_notes is None:
+                        p_notes = []
+                    p_notes.append(ContinuationNote(this_line, reason))
+                    p_body += "\n" + hdr + body
+                    p_single = False
                     continue
-                parts.append(chunk[body_start:hs])
-                yield self._finish(index, cur, "".join(parts))
+                # ---- finish the previous message (inline fast path for plain one-liners)
+                msg = None
+                if p_single and p_notes is None and p_colon > 0:
+                    info = sender_info.get(p_body[:p_colon])
+                    if info is not None:
+                        text = p_body[p_colon + 2 :]
+                        if text.endswith("\r"):
+                            text = text[:-1]
+                        if text.isascii() and text not in exact and not text.endswith((")", ">")) and "http" not in text:
+                            info[2][0] += 1
+                            msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
                 index += 1
-                parts = []
-                cur = [ts, line_no, []]
-                body_start = m.start("rest")
-                if self._is_plain_sender(rest) and (max_ts is None or ts > max_ts):
-                    max_ts = ts
-            self._ends_with_newline = chunk.endswith("\n")
-            if cur is not None:
-                parts.append(chunk[body_start:])
-            else:
-                self._unparsed(chunk[body_start:], counted_lines + chunk.count("\n", counted_pos, body_start))
-            line_base = counted_lines + chunk.count("\n", counted_pos)
-        if cur is not None:
-            yield self._finish(index, cur, "".join(parts))
-            index += 1
-        self._lines = line_base - 1 if self._ends_with_newline else line_base
+                p_ts, p_line, p_body, p_notes, p_colon, p_single = ts, this_line, body, None, colon, nl < 0
+                if colon >= 0 and (max_ts is None or ts > max_ts) and body[colon + 2 : colon + 3] not in MARK_CHARS:
+                    max_ts, floor = ts, ts - CHRONO_TOLERANCE
+        if p_ts is not None:
+            yield slow(index, [p_ts, p_line, p_body, p_notes])
         self._done = True
         self._media_warnings()
 
@@ -430,17 +591,33 @@ class WhatsAppParser:
                                               else "blank line before the first message"))
 
     # ------------------------------------------------------------------ one message
-    def _finish(self, index: int, cur: list, raw: str) -> Message:
-        ts, line, notes = cur
-        if raw.endswith("\n"):
-            raw = raw[:-1]
+    def _finish(self, index: int, pend: list) -> Message:
+        ts, line, raw, notes = pend
+        if notes is None and "\n" not in raw:
+            # Fast path: a one-line message from a frequent sender with plain text.
+            colon = raw.find(": ")
+            if colon > 0:
+                sender_raw = raw[:colon]
+                info = self._sender_info.get(sender_raw)
+                if info is not None:
+                    text = raw[colon + 2 :]
+                    if text.endswith("\r"):
+                        text = text[:-1]
+                    if text.isascii() and text not in EXACT and not text.endswith((")", ">")) and "http" not in text:
+                        info[2][0] += 1
+                        return Message(index, ts, info[0], text, "message", line, line, info[1])
+        notes = tuple(notes) if notes else ()
         if raw.endswith("\r"):
             raw = raw[:-1]
-        end_line = line + raw.count("\n")
         nl = raw.find("\n")
-        first = raw if nl < 0 else raw[:nl]
-        if first.endswith("\r"):
-            first = first[:-1]
+        if nl < 0:
+            end_line = line
+            first = raw
+        else:
+            end_line = line + raw.count("\n", nl)
+            first = raw[:nl]
+            if first.endswith("\r"):
+                first = first[:-1]
         colon = first.find(": ")
         counts = self.result.sender_counts  # type: ignore[union-attr]
         if colon >= 0:
@@ -451,17 +628,17 @@ class WhatsAppParser:
                 # line written behind the group's/contact's name.
                 sysm = mk.match_system(raw.translate(STRIP).strip())
                 if sysm is not None and sysm.kind != "system:unknown":
-                    return self._system(index, ts, line, end_line, raw, sysm, tuple(notes))
+                    return self._system(index, ts, line, end_line, raw, sysm, notes)
                 if body[:1] not in MARK_CHARS:
                     sysm = mk.match_system(body.strip())
                     if sysm is not None and sysm.kind in ATTRIBUTED_KINDS:
-                        return self._labelled(index, ts, line, end_line, sender_raw, body, sysm, tuple(notes))
-            return self._person(index, ts, line, end_line, sender_raw, body, tuple(notes))
+                        return self._labelled(index, ts, line, end_line, sender_raw, body, sysm, notes)
+            return self._person(index, ts, line, end_line, sender_raw, body, notes)
         c = first.find(":")
         if c > 0 and counts.get(first[:c], 0) >= 1:
-            return self._person(index, ts, line, end_line, first[:c], raw[c + 1 :], tuple(notes))
+            return self._person(index, ts, line, end_line, first[:c], raw[c + 1 :], notes)
         sysm = mk.match_system(raw.translate(STRIP).strip())
-        return self._system(index, ts, line, end_line, raw, sysm, tuple(notes))
+        return self._system(index, ts, line, end_line, raw, sysm, notes)
 
     def _labelled(self, index, ts, line, end_line, sender_raw, body, sysm, notes) -> Message:
         """A system line WhatsApp wrote behind a name (iOS; some Android versions)."""
@@ -471,7 +648,7 @@ class WhatsAppParser:
         self._note_event_names(sysm, line)
         actor = None if sysm.kind == "system:encryption" else (sysm.actor or shown)
         event = SystemEvent(actor, sysm.subject, sysm.value, sysm.timer_days, sysm.lang)
-        return Message(index, ts, None, body, sysm.kind, line, end_line, event=event, notes=notes)
+        return Message(index, ts, None, body, sysm.kind, line, end_line, event=event, continuations=notes)
 
     def _note_event_names(self, sysm, line: int) -> None:
         for name in (sysm.actor, sysm.subject):
@@ -483,34 +660,43 @@ class WhatsAppParser:
         info = classify_body(body)
         if info.system is not None:
             return self._labelled(index, ts, line, end_line, sender_raw, body, info.system, notes)
-        shown = sender_raw.translate(STRIP).strip() if mk.MARK_RE.search(sender_raw) else sender_raw
-        self._note_sender(shown, line)
-        phone = to_e164(shown, self.region) if shown[:1] in "+0123456789(" else None
+        shown, phone = self._note_sender(sender_raw, line)
         if info.kind == "system:unknown":
-            return Message(index, ts, shown, body, "system:unknown", line, end_line, sender_phone=phone, notes=notes)
+            return Message(index, ts, shown, body, "system:unknown", line, end_line, phone, continuations=notes)
         attachments = tuple(self._attachment(name, media, omitted, line) for name, media, omitted in info.attachments)
         return Message(
             index, ts, shown, body, info.kind, line, end_line,
-            sender_phone=phone, attachments=attachments, edited=info.edited, notes=notes,
+            sender_phone=phone, attachments=attachments, edited=info.edited, continuations=notes,
         )
 
-    def _note_sender(self, shown: str, line: int) -> None:
-        rec = self._senders.get(shown)
-        if rec is None:
-            self._senders[shown] = [1, line]
-        else:
-            rec[0] += 1
+    def _note_sender(self, sender_raw: str, line: int) -> tuple[str, str | None]:
+        """Count a message of ``sender_raw``; return its shown form and E.164 number."""
+        info = self._sender_info.get(sender_raw)
+        if info is None:
+            shown = sender_raw.translate(STRIP).strip() if mk.MARK_RE.search(sender_raw) else sender_raw
+            phone = to_e164(shown, self.region) if shown[:1] in "+0123456789(" else None
+            rec = self._senders.get(shown)
+            if rec is None:
+                rec = self._senders[shown] = [0, line]
+            info = (shown, phone, rec)
+            if self.result is not None and self.result.sender_counts.get(sender_raw, 0) > RARE_SENDER:
+                self._sender_info[sender_raw] = info  # eligible for the fast path
+            else:
+                rec[0] += 1
+                return shown, phone
+        info[2][0] += 1
+        return info[0], info[1]
 
     def _system(self, index, ts, line, end_line, raw, sysm, notes) -> Message:
         if sysm is None:
-            return Message(index, ts, None, raw, "system:unknown", line, end_line, event=SystemEvent(), notes=notes)
+            return Message(index, ts, None, raw, "system:unknown", line, end_line, event=SystemEvent(), continuations=notes)
         self._note_event_names(sysm, line)
         if sysm.kind == "system:subject_changed" and sysm.value:
             self._subject = sysm.value
         if sysm.kind == "system:group_created" and sysm.value and self._created_name is None:
             self._created_name = sysm.value
         event = SystemEvent(sysm.actor, sysm.subject, sysm.value, sysm.timer_days, sysm.lang)
-        return Message(index, ts, None, raw, sysm.kind, line, end_line, event=event, notes=notes)
+        return Message(index, ts, None, raw, sysm.kind, line, end_line, event=event, continuations=notes)
 
     def _attachment(self, name: str | None, media: str, omitted: bool, line: int) -> Attachment:
         if omitted or not name:
