@@ -101,7 +101,9 @@ def parse_cmd(export: str, fmt: str, date_order: str | None, encoding: str | Non
     kept exactly as exported.  The JSON schema is documented in docs/parse-schema.md.
     """
     from chatwarden.ingest import open_export
-    from chatwarden.serialize import chat_dict, message_dict, participant_dict, warning_dict
+    from chatwarden.serialize import chat_dict, participant_dict, warning_dict
+
+    dumps = orjson.dumps
 
     with byte_progress(export, "parsing", passes=3) as progress:
         parsed = open_export(export, date_order=date_order, encoding=encoding, progress=progress)
@@ -110,10 +112,9 @@ def parse_cmd(export: str, fmt: str, date_order: str | None, encoding: str | Non
                 fh.write(orjson.dumps({"record": "chat", **chat_dict(parsed.chat, with_participants=False)}, option=OPT_JSON))
                 seen_warnings = 0
                 count = 0
+                write = fh.write
                 for m in parsed.messages():
-                    d = message_dict(m)
-                    d["record"] = "message"
-                    fh.write(orjson.dumps(d, option=OPT_JSON))
+                    write(dumps(m, option=OPT_JSON))  # a Message serialises itself (dataclass)
                     count += 1
                     while seen_warnings < len(parsed.warnings):
                         w = parsed.warnings[seen_warnings]
@@ -141,15 +142,16 @@ def _write_json(parsed: Any, fh: IO[bytes]) -> None:
     """{chat, messages, warnings} with chat first, while holding no message in memory:
     messages go to a spool file (memory up to 64 MiB, then disk) until the chat summary
     is known."""
-    from chatwarden.serialize import chat_dict, message_dict, warning_dict
+    from chatwarden.serialize import chat_dict, warning_dict
 
+    dumps = orjson.dumps
     with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as spool:
         first = True
         for m in parsed.messages():
             if not first:
                 spool.write(b",\n")
             first = False
-            spool.write(orjson.dumps(message_dict(m)))
+            spool.write(dumps(m))
         fh.write(b'{"chat": ')
         fh.write(orjson.dumps(chat_dict(parsed.chat)))
         fh.write(b',\n"messages": [\n')
