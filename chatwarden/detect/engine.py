@@ -1,0 +1,75 @@
+"""Run the registered detectors over a chat.
+
+Text detectors see each person-written message once, through a same-length view of its
+text (so every span indexes the exact text).  Sequence detectors then see the whole chat
+with the text findings grouped by message (context across messages), and chat-level
+detectors see the chat summary as well.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chatwarden.detect.base import TEXT_KINDS, Detector, TextDetector
+from chatwarden.detect.registry import load_detectors
+from chatwarden.detect.text import detection_view
+from chatwarden.model import Chat, Finding, Message
+
+
+@dataclass
+class DetectionEngine:
+    detectors: list[Detector]
+
+    @classmethod
+    def default(cls, names: Sequence[str] | None = None) -> DetectionEngine:
+        return cls(load_detectors(list(names) if names else None))
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {d.name: d.version for d in self.detectors}
+
+    def __post_init__(self) -> None:
+        self._text = [d for d in self.detectors if isinstance(d, TextDetector)]
+        self._sequence = [d for d in self.detectors if not isinstance(d, TextDetector)]
+        self._wants_chat = {
+            id(d): "chat" in inspect.signature(d.detect).parameters for d in self._sequence
+        }
+
+    def text_findings(self, messages: Sequence[Message]) -> list[Finding]:
+        out: list[Finding] = []
+        for m in messages:
+            if m.kind not in TEXT_KINDS or not m.text:
+                continue
+            view = detection_view(m.text)
+            for d in self._text:
+                for hit in d.scan(view):
+                    out.append(d.finding(m.index, hit))
+        return out
+
+    def run(self, messages: Sequence[Message], chat: Chat | None = None) -> list[Finding]:
+        findings = self.text_findings(messages)
+        if not self._sequence:
+            return findings
+        by_message: dict[int, list[Finding]] = defaultdict(list)
+        for f in findings:
+            if f.message_index is not None:
+                by_message[f.message_index].append(f)
+        for d in self._sequence:
+            if self._wants_chat[id(d)]:
+                extra = d.detect(messages, by_message, chat=chat)  # type: ignore[call-arg]
+            else:
+                extra = d.detect(messages, by_message)  # type: ignore[call-arg]
+            findings.extend(extra)
+        return findings
+
+    def check_texts(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Findings for free-standing texts (one message each, no chat context)."""
+        out = []
+        for i, text in enumerate(texts):
+            msg = Message(i, datetime(1970, 1, 1), None, text, "message", i + 1, i + 1)
+            out.append(self.text_findings([msg]))
+        return out
