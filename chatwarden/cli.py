@@ -189,5 +189,202 @@ def _write_text(parsed: Any, fh: IO[bytes]) -> None:
         fh.write(f"# warning {w.code} ({where}): {w.detail}\n".encode())
 
 
+# ---------------------------------------------------------------------------------- detection
+POLICY_OPT = click.option("--policy", "policy_dir", default=None, type=click.Path(file_okay=False),
+                          help="Folder of policy rules (default: the policy shipped with chatwarden).")
+
+
+def _analyzer(policy_dir: str | None):
+    from chatwarden.analysis import Analyzer
+
+    return Analyzer.default(policy_dir)
+
+
+@main.command("scan")
+@click.argument("export", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="text: a summary for the terminal; json: the parse output plus findings; "
+                   "html: a self-contained report for a person.")
+@click.option("--out", "-o", default=None, help="Write to this file instead of standard output.")
+@click.option("--date-order", type=DATE_ORDER, default=None, help="Day/month order when the file cannot decide it.")
+@click.option("--encoding", default=None, help="Text encoding of the transcript (default: detected).")
+@POLICY_OPT
+def scan_cmd(export: str, fmt: str, out: str | None, date_order: str | None, encoding: str | None,
+             policy_dir: str | None) -> None:
+    """Find breaches of the messaging guidance in a WhatsApp EXPORT.
+
+    Every finding names the rule, the guidance paragraph it rests on, the action the
+    guidance prescribes, and how the detectors reached it.
+    """
+    analyzer = _analyzer(policy_dir)
+    with byte_progress(export, "scanning", passes=3) as progress:
+        result = analyzer.scan(export, date_order=date_order, encoding=encoding, progress=progress)
+    with open_output(out) as fh:
+        if fmt == "json":
+            fh.write(orjson.dumps(scan_json(result), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        elif fmt == "html":
+            from chatwarden.reports.scan_report import render_scan_html
+
+            fh.write(render_scan_html(result).encode("utf-8"))
+        else:
+            _scan_text(result, fh, to_terminal=out is None)
+
+
+def scan_json(result: Any) -> dict[str, Any]:
+    from chatwarden.serialize import chat_dict, decision_dict, message_dict, warning_dict
+
+    counts: dict[str, int] = {}
+    for d in result.decisions:
+        counts[d.category] = counts.get(d.category, 0) + 1
+    return {
+        "chat": chat_dict(result.chat),
+        "messages": [message_dict(m) for m in result.messages],
+        "warnings": [warning_dict(w) for w in result.warnings],
+        "findings": [decision_dict(d) for d in result.decisions],
+        "summary": {
+            "findings": len(result.decisions),
+            "by_category": counts,
+            "policy_version": result.policy_version,
+            "detectors": result.detector_versions,
+        },
+    }
+
+
+def _scan_text(result: Any, fh: IO[bytes], *, to_terminal: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout if to_terminal else None, record=not to_terminal, width=110,
+                      force_terminal=False if not to_terminal else None)
+    chat = result.chat
+    console.print(f"[bold]{chat.name or '(unnamed chat)'}[/bold]  {chat.platform} export, {len(result.messages)} "
+                  f"messages, {len(chat.participants)} participants, sha256 {chat.sha256[:16]}…")
+    table = Table(title=f"{len(result.decisions)} findings", show_lines=False)
+    table.add_column("category")
+    table.add_column("findings", justify="right")
+    for cat, n in sorted(result.category_counts().items(), key=lambda kv: -kv[1]):
+        table.add_row(cat, str(n))
+    console.print(table)
+    by_index = {m.index: m for m in result.messages}
+    for d in result.decisions:
+        m = by_index.get(d.message_index) if d.message_index is not None else None
+        where = f"line {m.line}, {m.timestamp:%Y-%m-%d %H:%M}, {m.sender or m.kind}" if m else "whole chat"
+        console.print(f"[bold]{d.severity.upper():8}[/bold] {d.rule} ({d.category}) — {where}")
+        if m is not None and m.text:
+            excerpt = m.text if len(m.text) <= 160 else m.text[:157] + "…"
+            console.print(f"          “{excerpt}”", markup=False, highlight=False)
+        console.print(f"          cite: {d.citation.document} — {d.citation.section}", markup=False, highlight=False)
+        console.print(f"          action: {d.action}", markup=False, highlight=False)
+    if result.warnings:
+        console.print(f"{len(result.warnings)} parser warnings (see --format json)")
+    if not to_terminal:
+        fh.write(console.export_text().encode("utf-8"))
+
+
+@main.command("check")
+@click.argument("file", required=False, default="-")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@POLICY_OPT
+def check_cmd(file: str, fmt: str, policy_dir: str | None) -> None:
+    """Check draft messages before sending (or classify messages in bulk).
+
+    FILE (or standard input) holds one message per line, or JSONL objects with a "text"
+    field.  Each line's output says whether, and why, it would breach the guidance.
+    """
+    texts = _read_check_input(file)
+    analyzer = _analyzer(policy_dir)
+    results = analyzer.check(texts)
+    out = sys.stdout.buffer
+    for text, decisions in zip(texts, results):
+        if fmt == "jsonl":
+            out.write(orjson.dumps({
+                "text": text,
+                "findings": [
+                    {"category": d.category, "rule": d.rule, "severity": d.severity, "title": d.title,
+                     "span": None if d.span is None else [d.span.start, d.span.end],
+                     "explanation": d.explanation, "action": d.action,
+                     "citation": f"{d.citation.document} — {d.citation.section}"}
+                    for d in decisions
+                ],
+            }, option=OPT_JSON))
+        else:
+            if not decisions:
+                out.write(f"OK      {text}\n".encode())
+                continue
+            out.write(f"BREACH  {text}\n".encode())
+            for d in decisions:
+                out.write(f"        {d.severity}: {d.title} [{d.rule}, {d.category}]\n"
+                          f"        why: {d.explanation}\n"
+                          f"        guidance: {d.citation.document} — {d.citation.section}\n"
+                          f"        do: {d.action}\n".encode())
+    out.flush()
+
+
+def _read_check_input(file: str) -> list[str]:
+    from chatwarden.errors import InputError
+
+    if file == "-":
+        raw = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        try:
+            with open(file, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            raise InputError(f"cannot read ({exc.strerror})", source=file) from None
+        name = file
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", source=name, offset=exc.start) from None
+    texts = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise InputError("line starts with '{' but is not valid JSON", source=name, line=n) from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise InputError("JSON line needs a string field \"text\"", source=name, line=n)
+            texts.append(obj["text"])
+        else:
+            texts.append(line)
+    return texts
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """The messaging policy as code: list and check the rules."""
+
+
+@policy_group.command("check")
+@POLICY_OPT
+def policy_check_cmd(policy_dir: str | None) -> None:
+    """Load every rule strictly and run its match/no-match examples through the real
+    detectors.  Exit code 1 if any rule is invalid or any example misbehaves."""
+    analyzer = _analyzer(policy_dir)
+    failures = analyzer.check_examples()
+    n_ex = sum(len(r.match_examples) + len(r.no_match_examples) for r in analyzer.policy.rules)
+    for f in failures:
+        click.echo(f, err=True)
+    click.echo(f"{len(analyzer.policy.rules)} rules, {n_ex} examples, {len(failures)} failures; "
+               f"policy version {analyzer.policy.version[:12]}")
+    if failures:
+        sys.exit(1)
+
+
+@policy_group.command("list")
+@POLICY_OPT
+def policy_list_cmd(policy_dir: str | None) -> None:
+    """List the rules with category, severity and citation."""
+    from chatwarden.policy import load_policy
+
+    policy = load_policy(policy_dir)
+    for r in policy.rules:
+        click.echo(f"{r.id:30} {r.status:9} {r.category:24} {r.severity:8} {r.citation.document} — {r.citation.section}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -287,3 +287,22 @@ class Decision:
     explanation: str
     findings: tuple[Finding, ...] = field(default=())
     score: float = 1.0
+
+
+# --------------------------------------------------------------------------------------
+# People acting on the system
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: a user of the web app, a CLI user, or a service.  Audit entries
+    keep ``id`` and ``name`` as text so they survive the account's deletion."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...] = ()
+
+    @staticmethod
+    def system(name: str = "chatwarden") -> "Actor":
+        return Actor(f"system:{name}", name, ("system",))

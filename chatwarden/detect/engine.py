@@ -66,6 +66,22 @@ class DetectionEngine:
             findings.extend(extra)
         return findings
 
+    def sequence_findings(self, messages: Sequence[Message], by_message: dict[int, list[Finding]], *,
+                          chat: Chat | None = None, chat_level: bool) -> list[Finding]:
+        """Findings of the sequence detectors: those that use neighbouring messages
+        (``chat_level=False``, e.g. a window of a long chat) or the whole chat
+        (``chat_level=True``)."""
+        out: list[Finding] = []
+        for d in self._sequence:
+            wants = self._wants_chat[id(d)]
+            if wants != chat_level:
+                continue
+            if wants:
+                out.extend(d.detect(messages, by_message, chat=chat))  # type: ignore[call-arg]
+            else:
+                out.extend(d.detect(messages, by_message))  # type: ignore[call-arg]
+        return out
+
     def check_texts(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings for free-standing texts (one message each, no chat context)."""
         out = []

@@ -341,6 +341,10 @@ class WhatsAppParser:
                     group_events = True
                 if sysm.kind == "system:group_created":
                     created = True
+                    if sysm.value and self._created_name is None:
+                        self._created_name = sysm.value
+                if sysm.kind == "system:subject_changed" and sysm.value:
+                    self._subject = sysm.value
                 for name in (sysm.actor, sysm.subject):
                     if name:
                         mentioned.update(mk.split_names(name))

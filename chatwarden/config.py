@@ -1,0 +1,122 @@
+"""Settings, read once at the edge (CLI start-up, app factory), never at import time.
+
+Sources, later ones winning: built-in defaults; a config file (YAML, strict: unknown keys
+are errors) given by ``--config`` or ``$CHATWARDEN_CONFIG``; environment variables
+``CHATWARDEN_<KEY>`` (upper case, e.g. ``CHATWARDEN_DATABASE_URL``).  Every key is
+documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from chatwarden.errors import ConfigError
+
+DEFAULT_DATA_DIR = "chatwarden-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = DEFAULT_DATA_DIR
+    database_url: str = ""  # default: sqlite:///<data_dir>/chatwarden.db
+    policy_dir: str = ""  # default: the policy shipped with chatwarden
+    default_region: str = "GB"
+    # retention (days); 0 = keep
+    retention_message_days_after_timer: int = 90
+    retention_evidence_days: int = 2190  # 6 years (MOPI group 3 clear period)
+    # archives
+    max_archive_bytes: int = 16 * 1024**3
+    max_upload_bytes: int = 2 * 1024**3
+    # review
+    four_eyes_severities: tuple[str, ...] = ("high", "critical")
+    pseudonymise_first_line: bool = False
+    # web
+    host: str = "127.0.0.1"
+    port: int = 8450
+    session_secret: str = ""  # default: generated and kept in <data_dir>/secret.key
+    secure_cookies: bool = False  # set when served behind TLS
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # monitoring / scale (issue 8)
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    stream_name: str = "chatwarden:messages"
+    dead_letter_stream: str = "chatwarden:dead"
+    consumer_group: str = "chatwarden"
+    kafka_bootstrap: str = ""
+    kafka_topic: str = "chatwarden.messages"
+    webhook_verify_token: str = ""
+    webhook_app_secret: str = ""
+    metrics_port: int = 0  # 0 = no metrics listener
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_path / 'chatwarden.db').resolve()}"
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    default = getattr(Settings(), key)
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: setting {key!r} has a value of the wrong type") from None
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+                  **overrides: Any) -> Settings:
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or env.get("CHATWARDEN_CONFIG")
+    if path:
+        from chatwarden.yamlstrict import load_file, line_of
+
+        data, problems = load_file(path)
+        if problems:
+            raise ConfigError(f"{path}: {len(problems)} problem(s)", problems)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}:1: the config file must be a mapping of settings")
+        bad = [f"{path}:{line_of(data, k)}: unknown setting {k!r}" for k in data if k not in _TYPES or k == "extra"]
+        if bad:
+            raise ConfigError(f"{path}: {len(bad)} problem(s)", bad)
+        for k, v in data.items():
+            values[k] = _coerce(k, v, f"{path}:{line_of(data, k)}")
+    for k in _TYPES:
+        if k == "extra":
+            continue
+        ev = env.get(f"CHATWARDEN_{k.upper()}")
+        if ev is not None:
+            values[k] = _coerce(k, ev, f"environment variable CHATWARDEN_{k.upper()}")
+    for k, v in overrides.items():
+        if v is not None:
+            values[k] = _coerce(k, v, f"option {k}")
+    return replace(Settings(), **values)

@@ -1,0 +1,1 @@
+"""Reports for people: the scan report, FOI statistics and disclosures."""

@@ -1,0 +1,108 @@
+"""Opening the store: the database (SQLite file by default, PostgreSQL by URL), its
+migrations, and the content-addressed blob folder beside it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+
+from chatwarden.config import Settings
+from chatwarden.errors import StoreError
+from chatwarden.store.blobs import BlobStore
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        eng = create_engine(url, future=True)
+        event.listen(eng, "connect", _sqlite_pragmas)
+        return eng
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic, run in-process)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:  # noqa: BLE001 - no table yet
+            return None
+
+
+@dataclass
+class Store:
+    """The database plus the blob folder.  Use :meth:`transaction` for every change: the
+    use case owns the transaction; repository functions never commit."""
+
+    engine: Engine
+    blobs: BlobStore
+    settings: Settings
+
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = True) -> Store:
+        data = settings.data_path
+        if settings.database_url == "" or settings.db_url.startswith("sqlite"):
+            if create:
+                data.mkdir(parents=True, exist_ok=True)
+            elif not data.is_dir():
+                raise StoreError(f"{data}: no chatwarden data folder here (run an import first, or set --data-dir)")
+        engine = make_engine(settings.db_url)
+        try:
+            migrate(engine)
+        except Exception as exc:  # noqa: BLE001
+            engine.dispose()
+            raise StoreError(f"cannot open the database ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+        blobs = BlobStore(data / "blobs")
+        store = cls(engine, blobs, settings)
+        with store.transaction() as conn:
+            blobs.recover(conn)
+        return store
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One database transaction.  Blobs staged in it (``blobs.stage(conn, …)``) are
+        moved into place only after the commit, and dropped if it fails."""
+        staged: list[Path] = []
+        try:
+            with self.engine.begin() as conn:
+                conn.info["staged_blobs"] = staged
+                yield conn
+        except BaseException:
+            self.blobs.discard(staged)
+            raise
+        self.blobs.publish(staged)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()

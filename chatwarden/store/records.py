@@ -1,0 +1,259 @@
+"""Read/write functions over the tables.  None of them commits: the use case that calls
+them owns the transaction (and writes the audit entry in it)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from chatwarden.errors import NotFoundError
+from chatwarden.model import Chat, Decision, Message
+from chatwarden.policy.rules import SEVERITY_RANK
+from chatwarden.store.tables import chats, exports, findings, media, messages, participants, scans
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ----------------------------------------------------------------------------------- chats
+def chat_key(name: str | None, owner: str | None, fallback: str) -> str:
+    """Identity of a chat across exports: WhatsApp gives no chat id, so the title (and the
+    exporting account, when known) is the handle; an unnamed chat is keyed by its export."""
+    basis = f"name:{name.casefold()}|owner:{owner or ''}" if name else f"export:{fallback}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def get_or_create_chat(conn: Connection, chat: Chat, owner: str | None) -> tuple[int, bool]:
+    key = chat_key(chat.name, owner, chat.sha256)
+    row = conn.execute(select(chats.c.id).where(chats.c.key == key)).first()
+    if row:
+        return row.id, False
+    t = now()
+    res = conn.execute(insert(chats).values(
+        key=key, name=chat.name, platform=chat.platform, is_group=chat.is_group, owner=owner,
+        created_at=t, updated_at=t, message_count=0,
+    ).returning(chats.c.id))
+    return res.scalar_one(), True
+
+
+def export_by_sha(conn: Connection, sha256: str) -> Any:
+    return conn.execute(select(exports).where(exports.c.sha256 == sha256)).mappings().first()
+
+
+def insert_export(conn: Connection, chat_id: int, chat: Chat, *, file_name: str, blob: str, lines: int,
+                  n_messages: int, n_new: int, warnings: list[dict], captured_by: str, device: str | None,
+                  account: str | None) -> int:
+    res = conn.execute(insert(exports).values(
+        chat_id=chat_id, sha256=chat.sha256, file_name=file_name, size=chat.size, platform=chat.platform,
+        date_order=chat.date_order, date_order_reason=chat.date_order_reason, encoding=chat.encoding,
+        chat_member=chat.chat_member, blob=blob, lines=lines, messages=n_messages, new_messages=n_new,
+        warnings=warnings, captured_by=captured_by, device=device, account=account, captured_at=now(),
+    ).returning(exports.c.id))
+    export_id = res.scalar_one()
+    if chat.media:
+        conn.execute(insert(media), [
+            {"export_id": export_id, "name": m.name, "size": m.size, "sha256": m.sha256, "referenced": m.referenced}
+            for m in chat.media
+        ])
+    return export_id
+
+
+def upsert_participants(conn: Connection, chat_id: int, chat: Chat) -> None:
+    existing = {r.name: r for r in conn.execute(select(participants).where(participants.c.chat_id == chat_id))}
+    for p in chat.participants:
+        row = existing.get(p.name)
+        if row is None:
+            conn.execute(insert(participants).values(chat_id=chat_id, name=p.name, phone=p.phone,
+                                                     messages=p.messages, seen_in=p.seen_in))
+        elif p.messages and p.messages > row.messages:
+            conn.execute(update(participants).where(participants.c.id == row.id).values(messages=p.messages))
+
+
+def refresh_chat_counters(conn: Connection, chat_id: int) -> None:
+    agg = conn.execute(select(func.count(), func.min(messages.c.timestamp), func.max(messages.c.timestamp))
+                       .where(messages.c.chat_id == chat_id)).one()
+    conn.execute(update(chats).where(chats.c.id == chat_id).values(
+        message_count=agg[0], first_message_at=agg[1], last_message_at=agg[2], updated_at=now()))
+
+
+# -------------------------------------------------------------------------------- messages
+class IdentityCounter:
+    """Message identity = hash(timestamp, sender, text, n) where n counts identical
+    (timestamp, sender, text) messages in order: the same message in two overlapping
+    exports gets the same identity; two identical messages in one minute get different
+    ones."""
+
+    def __init__(self) -> None:
+        self._ts: datetime | None = None
+        self._seen: dict[tuple[str | None, str], int] = {}
+
+    def __call__(self, m: Message) -> str:
+        if m.timestamp != self._ts:
+            self._ts = m.timestamp
+            self._seen = {}
+        key = (m.sender, m.text)
+        n = self._seen.get(key, 0) + 1
+        self._seen[key] = n
+        raw = f"{m.timestamp.isoformat()}\x1f{m.sender or ''}\x1f{m.kind}\x1f{m.text}\x1f{n}"
+        return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def existing_identities(conn: Connection, chat_id: int, identities: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(identities), 900):
+        part = identities[i:i + 900]
+        for row in conn.execute(select(messages.c.identity, messages.c.id)
+                                .where(messages.c.chat_id == chat_id, messages.c.identity.in_(part))):
+            out[row.identity] = row.id
+    return out
+
+
+def max_seq(conn: Connection, chat_id: int) -> int:
+    return conn.execute(select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.chat_id == chat_id)).scalar_one()
+
+
+def message_row(chat_id: int, export_id: int, seq: int, identity: str, m: Message) -> dict[str, Any]:
+    return {
+        "chat_id": chat_id, "identity": identity, "seq": seq, "timestamp": m.timestamp, "sender": m.sender,
+        "sender_phone": m.sender_phone, "kind": m.kind, "text": m.text, "edited": m.edited,
+        "event": asdict(m.event) if m.event else None,
+        "attachments": [asdict(a) for a in m.attachments] if m.attachments else None,
+        "continuations": [asdict(c) for c in m.continuations] if m.continuations else None,
+        "export_id": export_id, "line": m.line, "disposed": False,
+    }
+
+
+def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    if not rows:
+        return {}
+    res = conn.execute(insert(messages).returning(messages.c.identity, messages.c.id, sort_by_parameter_order=True), rows)
+    return {r.identity: r.id for r in res}
+
+
+def load_messages(conn: Connection, chat_id: int, *, since_seq: int | None = None, limit: int | None = None) -> list[Message]:
+    """Stored messages of a chat as domain values (index = seq)."""
+    q = select(messages).where(messages.c.chat_id == chat_id, messages.c.disposed.is_(False)).order_by(messages.c.seq)
+    if since_seq is not None:
+        q = q.where(messages.c.seq > since_seq)
+    if limit is not None:
+        q = q.limit(limit)
+    return [row_to_message(r) for r in conn.execute(q).mappings()]
+
+
+def row_to_message(r: Any) -> Message:
+    from chatwarden.model import Attachment, ContinuationNote, SystemEvent
+
+    event = SystemEvent(**r["event"]) if r["event"] else None
+    atts = tuple(Attachment(**a) for a in (r["attachments"] or ()))
+    conts = tuple(ContinuationNote(**c) for c in (r["continuations"] or ()))
+    return Message(r["seq"], r["timestamp"], r["sender"], r["text"], r["kind"], r["line"],
+                   r["line"] + r["text"].count("\n"), r["sender_phone"], atts, r["edited"], event, conts)
+
+
+def message_ids_by_seq(conn: Connection, chat_id: int, seqs: Iterable[int]) -> dict[int, int]:
+    seqs = list(seqs)
+    out: dict[int, int] = {}
+    for i in range(0, len(seqs), 900):
+        for row in conn.execute(select(messages.c.seq, messages.c.id)
+                                .where(messages.c.chat_id == chat_id, messages.c.seq.in_(seqs[i:i + 900]))):
+            out[row.seq] = row.id
+    return out
+
+
+# -------------------------------------------------------------------------------- scans/findings
+def start_scan(conn: Connection, chat_id: int, export_id: int | None, kind: str, policy_version: str,
+               detectors: dict[str, str], actor: str, run_id: str) -> int:
+    res = conn.execute(insert(scans).values(
+        chat_id=chat_id, export_id=export_id, kind=kind, policy_version=policy_version, detector_versions=detectors,
+        messages_scanned=0, findings_new=0, actor=actor, run_id=run_id, started_at=now(),
+    ).returning(scans.c.id))
+    return res.scalar_one()
+
+
+def finish_scan(conn: Connection, scan_id: int, scanned: int, new: int) -> None:
+    conn.execute(update(scans).where(scans.c.id == scan_id).values(
+        messages_scanned=scanned, findings_new=new, finished_at=now()))
+
+
+def finding_rows(chat_id: int, scan_id: int, policy_version: str, decisions: Iterable[Decision],
+                 message_id_of: dict[int, int]) -> list[dict[str, Any]]:
+    from chatwarden.serialize import finding_dict
+
+    t = now()
+    rows = []
+    for d in decisions:
+        mid = message_id_of.get(d.message_index) if d.message_index is not None else None
+        if d.message_index is not None and mid is None:
+            continue
+        subject = None
+        for f in d.findings:
+            subject = f.attr("subject") or subject
+        rows.append({
+            "chat_id": chat_id, "message_id": mid, "scan_id": scan_id, "rule": d.rule, "title": d.title,
+            "category": d.category, "severity": d.severity, "severity_rank": SEVERITY_RANK[d.severity],
+            "score": float(d.score), "span_start": d.span.start if d.span else None,
+            "span_end": d.span.end if d.span else None, "subject": subject or "",
+            "anchor": str(mid) if mid is not None else "chat", "explanation": d.explanation,
+            "action": d.action,
+            "citation": {"document": d.citation.document, "section": d.citation.section, "quote": d.citation.quote},
+            "evidence": [finding_dict(f) for f in d.findings], "policy_version": policy_version,
+            "status": "open", "case_id": None, "created_at": t, "updated_at": t,
+        })
+    return rows
+
+
+def insert_findings(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert, skipping any already stored (same chat, message, rule, policy version,
+    subject); return how many were new."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(findings).on_conflict_do_nothing(
+        index_elements=["chat_id", "anchor", "rule", "policy_version", "subject"])
+    before = conn.execute(select(func.count()).select_from(findings).where(findings.c.chat_id == rows[0]["chat_id"])).scalar_one()
+    conn.execute(stmt, rows)
+    after = conn.execute(select(func.count()).select_from(findings).where(findings.c.chat_id == rows[0]["chat_id"])).scalar_one()
+    return after - before
+
+
+def get_finding(conn: Connection, finding_id: int) -> Any:
+    row = conn.execute(select(findings).where(findings.c.id == finding_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"finding {finding_id} not found")
+    return row
+
+
+def queue(conn: Connection, *, status: str | None = "open", category: str | None = None, severity: str | None = None,
+          chat_id: int | None = None, person: str | None = None, rule: str | None = None,
+          after_id: int | None = None, limit: int = 50) -> list[Any]:
+    """A page of the review queue, most severe first, keyset-paginated on (severity, id)."""
+    q = select(findings, messages.c.sender, messages.c.timestamp, chats.c.name.label("chat_name")).select_from(
+        findings.outerjoin(messages, messages.c.id == findings.c.message_id).join(chats, chats.c.id == findings.c.chat_id))
+    if status:
+        q = q.where(findings.c.status == status)
+    if category:
+        q = q.where(findings.c.category == category)
+    if severity:
+        q = q.where(findings.c.severity == severity)
+    if chat_id is not None:
+        q = q.where(findings.c.chat_id == chat_id)
+    if rule:
+        q = q.where(findings.c.rule == rule)
+    if person:
+        q = q.where(or_(messages.c.sender == person, findings.c.subject == person))
+    if after_id is not None:
+        anchor = conn.execute(select(findings.c.severity_rank).where(findings.c.id == after_id)).scalar()
+        if anchor is not None:
+            q = q.where(or_(findings.c.severity_rank < anchor,
+                            and_(findings.c.severity_rank == anchor, findings.c.id > after_id)))
+    q = q.order_by(findings.c.severity_rank.desc(), findings.c.id).limit(limit)
+    return list(conn.execute(q).mappings())
