@@ -37,12 +37,65 @@ class CLIGroup(click.Group):
 
 @click.group(cls=CLIGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="chatwarden")
-def main() -> None:
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help="Settings file (YAML); also $CHATWARDEN_CONFIG.")
+@click.option("--data-dir", default=None, help="Folder for the embedded database and stored files "
+              "(default ./chatwarden-data; $CHATWARDEN_DATA_DIR).")
+@click.option("--database-url", default=None, help="Database URL, e.g. postgresql://user@host/db "
+              "(default: SQLite in the data folder; $CHATWARDEN_DATABASE_URL).")
+@click.option("--as", "actor_name", default=None, help="Name recorded in the audit trail for this command "
+              "(default: the login name).")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None, data_dir: str | None, database_url: str | None,
+         actor_name: str | None) -> None:
     """chatwarden: governance of instant messaging on police-issued phones.
 
     Parse WhatsApp exports, find breaches of the force's messaging guidance, review them,
     preserve evidence, keep the registers the policy requires, and answer FOI requests.
     """
+    ctx.obj = CLIState(config_file, data_dir, database_url, actor_name)
+
+
+class CLIState:
+    """Settings and the store, opened on first use (a command that needs neither never
+    touches the disk)."""
+
+    def __init__(self, config_file: str | None, data_dir: str | None, database_url: str | None,
+                 actor_name: str | None) -> None:
+        self.config_file = config_file
+        self.overrides = {"data_dir": data_dir, "database_url": database_url}
+        self.actor_name = actor_name
+        self._settings = None
+        self._store = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from chatwarden.config import load_settings
+
+            self._settings = load_settings(self.config_file, **self.overrides)
+        return self._settings
+
+    def store(self, create: bool = True):
+        if self._store is None:
+            from chatwarden.store import Store
+
+            self._store = Store.open(self.settings, create=create)
+        return self._store
+
+    @property
+    def actor(self):
+        import getpass
+
+        from chatwarden.model import Actor
+
+        name = self.actor_name or os.environ.get("CHATWARDEN_ACTOR") or getpass.getuser()
+        # The command line is used by whoever holds the data folder: an administrator.
+        return Actor(f"cli:{name}", name, ("administrator",))
+
+
+def state() -> CLIState:
+    return click.get_current_context().find_object(CLIState)
 
 
 @contextlib.contextmanager
@@ -385,6 +438,8 @@ def policy_list_cmd(policy_dir: str | None) -> None:
     for r in policy.rules:
         click.echo(f"{r.id:30} {r.status:9} {r.category:24} {r.severity:8} {r.citation.document} — {r.citation.section}")
 
+
+from chatwarden import cli_store  # noqa: E402,F401  (registers the store commands on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
