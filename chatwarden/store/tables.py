@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -272,4 +273,138 @@ settings = Table(
     "settings", metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
+)
+
+# ------------------------------------------------------------------------------------------
+# Governance registers (004 Set Up and Configuration; 003 FAQ 9 and 19) and misconduct
+# ------------------------------------------------------------------------------------------
+approved_apps = Table(
+    "approved_apps", metadata, _id(),
+    Column("app", String(64), nullable=False),  # e.g. "WhatsApp", "Signal", "BBM Enterprise"
+    Column("kind", String(16), nullable=False),  # corporate (MAAM) | local (Superintendent/Director)
+    Column("unit", Text),  # local authorisations: the business unit
+    Column("purpose", Text, nullable=False),
+    Column("approver", Text, nullable=False),
+    Column("approver_role", Text, nullable=False),  # "Mobile Applications Approvals Meeting", "Superintendent", ...
+    Column("start_date", Date, nullable=False),
+    Column("expiry_date", Date),
+    Column("reference", Text),
+    Column("revoked", Boolean, nullable=False, default=False),
+    _at("created_at", False),
+    _at("updated_at", False),
+    Index("ix_approved_apps_app", "app"),
+)
+
+devices = Table(
+    "devices", metadata, _id(),
+    Column("device_id", String(128), nullable=False, unique=True),
+    Column("issued", Boolean, nullable=False, default=True),  # False: a personal device used for policing
+    Column("person", Text, nullable=False),
+    Column("staff_number", String(32)),
+    Column("rank_role", Text),
+    Column("unit", Text),
+    Column("phone", String(32)),
+    Column("apps", JSON, nullable=False),  # [{"name": ..., "version": ...}]
+    Column("wa_profile_name", Text),
+    Column("wa_photo_hash", String(64)),  # perceptual hash of the profile photo (hex)
+    Column("wa_group_add", String(24)),  # everyone | contacts | contacts-except | nobody
+    Column("wa_default_timer_days", Float),
+    Column("wa_save_to_camera_roll", Boolean),
+    Column("wa_last_seen", String(16)),  # everyone | contacts | nobody
+    Column("wa_read_receipts", Boolean),
+    Column("wa_about", Text),
+    Column("on_leave", Boolean, nullable=False, default=False),
+    Column("source", Text),
+    _at("updated_at", False),
+)
+
+groups = Table(
+    "groups", metadata, _id(),
+    Column("name", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("owner", Text),
+    Column("admins", JSON, nullable=False),
+    Column("chat_id", ID, ForeignKey("chats.id")),
+    _at("last_validated_at"),
+    _at("created_at", False),
+    _at("updated_at", False),
+    UniqueConstraint("name", name="uq_groups_name"),
+)
+
+group_members = Table(
+    "group_members", metadata, _id(),
+    Column("group_id", ID, ForeignKey("groups.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("phone", String(32)),
+    Column("role", String(16), nullable=False),  # police | partner | public
+    Column("consent_date", Date),
+    Column("consent_ref", Text),  # where the consent is recorded (Outlook item, system ref)
+    Column("left_on", Date),
+    Column("leaver", Boolean, nullable=False, default=False),  # has left the force/role: should leave
+    UniqueConstraint("group_id", "name", name="uq_group_members_group_name"),
+)
+
+incidents = Table(
+    "incidents", metadata, _id(),
+    Column("ref", String(32), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    _at("occurred_at"),
+    _at("aware_at", False),  # the clocks run from awareness
+    _at("reported_at"),  # to the Information Assurance Unit / Data Office (12 hours)
+    Column("reporter", Text, nullable=False),
+    Column("data_involved", Text),
+    Column("systems_involved", Text),
+    Column("people_affected", Integer),
+    Column("personal_data", Boolean, nullable=False, default=False),
+    Column("risk", String(16)),  # unlikely | possible | likely | high
+    Column("ico_decision", String(16)),  # notify | not-notify
+    Column("ico_decision_reason", Text),
+    _at("ico_notified_at"),
+    Column("status", String(16), nullable=False, default="open"),  # open | reported | closed
+    Column("owner", Text),
+    Column("finding_id", ID, ForeignKey("findings.id")),
+    _at("created_at", False),
+    _at("updated_at", False),
+)
+
+misconduct_cases = Table(
+    "misconduct_cases", metadata, _id(),
+    Column("ref", String(32), nullable=False, unique=True),
+    Column("subject", Text, nullable=False),  # the officer or member of staff
+    Column("subject_type", String(8), nullable=False),  # officer | staff
+    Column("rank_or_band", String(32), nullable=False),
+    Column("unit", Text),
+    Column("gender", String(16)),
+    Column("platform", String(16), nullable=False),  # whatsapp | other-im | social-media
+    Column("categories", JSON, nullable=False),  # content categories of the allegation
+    Column("standards", JSON, nullable=False),  # Standards of Professional Behaviour engaged
+    Column("regime", String(4), nullable=False),  # 2012 | 2020
+    Column("stage", String(24), nullable=False),  # assessment | investigation | meeting | hearing | rprp | closed
+    Column("outcome", String(40)),
+    Column("recorded_on", Date, nullable=False),
+    Column("decided_on", Date),
+    Column("warning_expires_on", Date),
+    Column("challenged_by", Text),
+    Column("reported_by", Text),
+    Column("finding_ids", JSON, nullable=False),
+    Column("case_id", ID, ForeignKey("cases.id")),
+    Column("package_ids", JSON, nullable=False),
+    _at("created_at", False),
+    _at("updated_at", False),
+)
+
+foi_requests = Table(
+    "foi_requests", metadata, _id(),
+    Column("ref", String(32), nullable=False, unique=True),
+    Column("received_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),  # 20 working days (England & Wales bank holidays)
+    Column("subject", Text, nullable=False),
+    Column("request_text", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="open"),  # open | responded | withdrawn
+    Column("exemptions", JSON, nullable=False),
+    Column("responded_on", Date),
+    Column("handler", Text),
+    _at("created_at", False),
+    _at("updated_at", False),
 )
