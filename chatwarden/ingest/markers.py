@@ -95,7 +95,8 @@ SYSTEM_PATTERNS: tuple[SystemPattern, ...] = (
     _p("system:encryption", "ar", r"الرسائل والمكالمات مشفرة تمام[ًا]+ بين الطرفين.*"),
     _p("system:encryption", "pl", r"Wiadomości i połączenia są szyfrowane end-to-end\..*"),
     # ---------------------------------------------------------------- business / misc
-    _p("system:business_account", "en", r".*(?:is a business account|uses a secure service from Meta to manage this chat|This business (?:works with|is now using) .*|This chat is with a business account.*)"),
+    _p("system:business_account", "en", rf"(?P<actor>{N}) is a business account\.?(?: Tap (?:to|for) .*)?"),
+    _p("system:business_account", "en", r"This (?:business|chat) (?:is now using|uses|works with|is with) .*(?:Meta|business account|other companies).*"),
     _p("system:blocked", "en", r"You blocked this contact\..*"),
     _p("system:unblocked", "en", r"You unblocked this contact\..*"),
     _p("system:community", "en", rf"(?P<actor>{N}) (?:added this group to|removed this group from) the community.*"),

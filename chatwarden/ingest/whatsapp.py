@@ -245,10 +245,13 @@ class WhatsAppParser:
         splitter = split_re(self.layout, self.features, dates_only=dates_only)
         generic = LINE_RE[self.layout] if self.features != GENERIC else None
         stride = 2 if dates_only else 4
+        time_first = self.layout == "bracket-time-first"
         line = 1
         for chunk in self.source.text_chunks(on_bytes):
             ends_nl = chunk.endswith("\n")
             parts = splitter.split("\n" + (chunk[:-1] if ends_nl else chunk))
+            if time_first and not dates_only:
+                parts[2::4], parts[3::4] = parts[3::4], parts[2::4]  # (header, date, time, body)
             if generic is not None:
                 parts = self._recover_hidden(parts, generic, stride)
             yield line, parts
@@ -585,9 +588,9 @@ class WhatsAppParser:
         return None
 
     def _unparsed(self, text: str, first_line: int, code: str = "unparsed") -> None:
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        if not text:
+            return
+        lines = text.split("\n")  # pieces between header lines carry no final terminator
         for i, line in enumerate(lines):
             stripped = line.rstrip("\r").strip()
             c = code if stripped else "blank-line"
@@ -633,7 +636,10 @@ class WhatsAppParser:
                 sysm = mk.match_system(raw.translate(STRIP).strip())
                 if sysm is not None and sysm.kind != "system:unknown":
                     return self._system(index, ts, line, end_line, raw, sysm, notes)
-                if body[:1] not in MARK_CHARS:
+                if body[:1] not in MARK_CHARS and index < 3:
+                    # Without invisible marks only the opening notices are read from a
+                    # named body (Android writes the encryption notice behind the group's
+                    # name at the top); elsewhere such text is a person's message.
                     sysm = mk.match_system(body.strip())
                     if sysm is not None and sysm.kind in ATTRIBUTED_KINDS:
                         return self._labelled(index, ts, line, end_line, sender_raw, body, sysm, notes)
