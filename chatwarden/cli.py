@@ -439,7 +439,7 @@ def policy_list_cmd(policy_dir: str | None) -> None:
         click.echo(f"{r.id:30} {r.status:9} {r.category:24} {r.severity:8} {r.citation.document} — {r.citation.section}")
 
 
-from chatwarden import cli_store  # noqa: E402,F401  (registers the store commands on `main`)
+from chatwarden import cli_demo, cli_store  # noqa: E402,F401  (register their commands on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
