@@ -64,6 +64,34 @@ class Settings:
         return f"sqlite:///{(self.data_path / 'chatwarden.db').resolve()}"
 
 
+SETTING_DOCS: dict[str, str] = {
+    "data_dir": "folder of the embedded SQLite database, stored exports/media (blobs) and evidence packages",
+    "database_url": "database URL; empty = SQLite in the data folder; postgresql://user@host/db for PostgreSQL",
+    "policy_dir": "folder of policy rule files; empty = the policy shipped with chatwarden",
+    "default_region": "region for phone numbers written without a country code",
+    "retention_message_days_after_timer": "days messages are kept after the 90-day disappearing timer would have removed them",
+    "retention_evidence_days": "days an evidence package is kept after its case closes (legal holds override)",
+    "max_archive_bytes": "cap on the uncompressed size of a zip export (zip-bomb guard)",
+    "max_upload_bytes": "cap on the size of an upload in the web app",
+    "four_eyes_severities": "severities whose dismissal needs a second reviewer (comma-separated)",
+    "pseudonymise_first_line": "first-line reviewers see 'Participant A' instead of names until a supervisor unmasks",
+    "host": "address the web app listens on",
+    "port": "port the web app listens on",
+    "session_secret": "key signing session cookies; empty = generated once and kept in the data folder",
+    "secure_cookies": "mark cookies Secure (set when served behind TLS)",
+    "login_max_failures": "failed logins before an account is locked",
+    "login_lockout_minutes": "how long a locked account stays locked",
+    "redis_url": "Redis server for the streaming monitor",
+    "stream_name": "Redis stream the monitor consumes",
+    "dead_letter_stream": "Redis stream for messages the monitor cannot process",
+    "consumer_group": "Redis consumer group shared by monitor processes",
+    "kafka_bootstrap": "Kafka bootstrap servers for the Kafka intake (empty = not used)",
+    "kafka_topic": "Kafka topic for the Kafka intake",
+    "webhook_verify_token": "WhatsApp Business Cloud API webhook verify token",
+    "webhook_app_secret": "WhatsApp Business Cloud API app secret (X-Hub-Signature-256)",
+    "metrics_port": "loopback port for the monitor's Prometheus metrics (0 = off)",
+}
+
 _TYPES = {f.name: f.type for f in fields(Settings)}
 
 
