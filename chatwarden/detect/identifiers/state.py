@@ -1,0 +1,89 @@
+"""Per-text scanning state shared by the recognizer handlers, and the recognizer record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from chatwarden.detect.base import Hit
+from chatwarden.detect.identifiers.context import ANCHORS, VOCAB, find_context, window_words
+
+
+class Scan:
+    """One call of ``IdentifierDetector.scan``: the text, its lower-cased copy (made only
+    when a handler asks for context), and the hits so far."""
+
+    __slots__ = ("text", "_low", "hits", "dobs", "licences")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._low: str | None = None
+        self.hits: list[Hit] = []
+        self.dobs: list[tuple[int, int, int]] = []  # (year, month, day) of dates of birth found
+        self.licences: list[int] = []  # indexes into hits of driving licence numbers
+
+    @property
+    def low(self) -> str:
+        low = self._low
+        if low is None:
+            low = self._low = self.text.lower()
+        return low
+
+    def words(self, start: int, end: int) -> list[str]:
+        return window_words(self.low, start, end)
+
+    def context(self, label: str, start: int, end: int) -> tuple[str, ...]:
+        return find_context(window_words(self.low, start, end), VOCAB[label])
+
+    def anchored(self, label: str, start: int, end: int) -> tuple[str, ...]:
+        """Only the strong context words (see ``context.ANCHORS``)."""
+        return find_context(window_words(self.low, start, end), ANCHORS[label])
+
+    def add(
+        self,
+        label: str,
+        start: int,
+        end: int,
+        score: float,
+        pattern: str,
+        validation: str,
+        context: tuple[str, ...] = (),
+        boost: float = 0.0,
+        reason: str = "",
+    ) -> Hit:
+        """Record a hit; ``boost`` is added to ``score`` when ``context`` is not empty."""
+        if context:
+            score = score + boost
+            if score > 1.0:
+                score = 1.0
+        hit = Hit(label, start, end, round(score, 2), pattern, validation, context, reason)
+        self.hits.append(hit)
+        return hit
+
+
+Handler = Callable[[Scan, "object"], bool]
+
+
+class Recognizer(NamedTuple):
+    """One pattern of the rule tier.
+
+    ``first`` is a character class for the candidate's first character (the scanners
+    group recognizers by it); ``rest`` is the regular expression for the remaining
+    characters and holds exactly one outer named group, ``(?P<name>...)``.  ``handler``
+    validates a match, adds hits to the :class:`Scan` and returns True, or returns False
+    to let the next recognizer try the same position.
+    """
+
+    name: str
+    first: str
+    rest: str
+    handler: Callable[[Scan, object], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A recognizer's base score and the boost that context words give it."""
+
+    base: float
+    boost: float
