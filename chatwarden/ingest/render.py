@@ -426,6 +426,8 @@ def render_body(entry: ChatEntry, style: HeaderStyle, language: str = "en") -> s
     """The text after the header and ``"Sender: "``: for a person's entry the body the
     parser reports as ``Message.text``; for a system line the whole rest of the line
     (which is what the parser reports as the text of an unattributed system line)."""
+    if language not in WORDING:
+        raise ValueError(f"no wording for language {language!r}; known: {sorted(WORDING)}")
     p = style.platform
     m = style.mark
     kind = entry.kind
