@@ -40,6 +40,7 @@ ACTIONS: dict[str, str] = {
     "foi.use": "produce FOI statistics, redactions and response drafts",
     "user.manage": "create users and assign roles",
     "monitor.view": "see streaming-monitor status and metrics",
+    "session.use": "sign in to the web app or API, see one's own account, read the API description, sign out",
 }
 
 _ALL = frozenset(ACTIONS)
@@ -60,6 +61,8 @@ ROLES: dict[str, frozenset[str]] = {
     "foi-officer": frozenset({"dashboard.view", "foi.use", "self.check", "misconduct.view", "register.view"}),
     "administrator": _ALL,
 }
+# Every role holds a session: signing in and out and reading the API description need no more.
+ROLES = {role: acts | {"session.use"} for role, acts in ROLES.items()}
 PSEUDONYMISED_ROLES = frozenset({"reviewer"})
 
 

@@ -408,3 +408,27 @@ foi_requests = Table(
     _at("created_at", False),
     _at("updated_at", False),
 )
+
+# ------------------------------------------------------------------------------------------
+# Web app (issue 5): sign-in sessions and API tokens.  Only SHA-256 digests of the secrets
+# are stored; the secrets themselves live in the browser's cookie or the API client.
+# ------------------------------------------------------------------------------------------
+web_sessions = Table(
+    "web_sessions", metadata, _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    _at("created_at", False),
+    _at("last_seen_at", False),
+    _at("expires_at", False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata, _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("label", Text, nullable=False),
+    _at("created_at", False),
+    _at("last_used_at"),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
