@@ -222,46 +222,36 @@ def _cues(low: str, start: int, end: int) -> tuple[str, ...]:
 
 
 def _gradings(text: str, hits: list[Hit]) -> None:
-    low: str | None = None
-    strong: tuple[str, ...] | None = None
-    intel: tuple[str, ...] | None = None
-    taken: list[tuple[int, int]] = []
-
-    def ctx() -> tuple[tuple[str, ...], tuple[str, ...]]:
-        nonlocal low, strong, intel
-        if low is None:
-            low = text.lower()
-            strong = tuple(dict.fromkeys(x.group() for x in _G_STRONG.finditer(low)))
-            intel = tuple(dict.fromkeys(x.group() for x in _G_INTEL.finditer(low)))
-        return strong, intel  # type: ignore[return-value]
-
-    def add(start: int, end: int, score: float, pattern: str, validation: str, context: tuple[str, ...]) -> None:
-        if any(s < end and start < e for s, e in taken):
-            return
-        taken.append((start, end))
-        hits.append(Hit("grading.intelligence", start, end, score, pattern, validation, context, ""))
-
+    low = text.lower()
+    strong = tuple(dict.fromkeys(x.group() for x in _G_STRONG.finditer(low)))
+    intel = tuple(dict.fromkeys(x.group() for x in _G_INTEL.finditer(low)))
+    found: list[tuple[int, int, float, str, str, tuple[str, ...]]] = []
     for m in _G_SEP.finditer(text):
-        s, i = ctx()
-        add(m.start(), m.end(), 0.95 if (s or i) else 0.7, "grading.3x5x2.separated",
-            "source 1-3, assessment A-E, handling P/C", s + tuple(w for w in i if w not in s))
-    for m in _G_HANDLING.finditer(text):
-        add(m.start("code"), m.end("code"), 0.7, "grading.handling_code", "after 'handling code'", ("handling code",))
-    if _G_COMPACT.search(text) is not None:
-        s, i = ctx()
-        if s or i:
-            for m in _G_COMPACT.finditer(text):
-                if m.group("h"):
-                    add(m.start(), m.end(), 0.95 if s else 0.85, "grading.3x5x2.compact",
-                        "source 1-3, assessment A-E, handling P/C; intelligence context", s or i)
-                elif s:
-                    add(m.start(), m.end(), 0.8, "grading.3x5x2.partial", "source 1-3, assessment A-E; 'graded'", s)
-    if _G_LEGACY.search(text) is not None:
-        ctx()
-        legacy = tuple(dict.fromkeys(x.group() for x in _G_LEGACY_CTX.finditer(low or "")))
+        found.append((m.start(), m.end(), 0.95 if (strong or intel) else 0.7, "grading.3x5x2.separated",
+                      "source 1-3, assessment A-E, handling P/C", strong + tuple(w for w in intel if w not in strong)))
+    if "andling" in text:
+        for m in _G_HANDLING.finditer(text):
+            found.append((m.start("code"), m.end("code"), 0.7, "grading.handling_code", "after 'handling code'",
+                          ("handling code",)))
+    if strong or intel:
+        for m in _G_COMPACT.finditer(text):
+            if m.group("h"):
+                found.append((m.start(), m.end(), 0.95 if strong else 0.85, "grading.3x5x2.compact",
+                              "source 1-3, assessment A-E, handling P/C; intelligence context", strong or intel))
+            elif strong:
+                found.append((m.start(), m.end(), 0.8, "grading.3x5x2.partial", "source 1-3, assessment A-E; 'graded'",
+                              strong))
+        legacy = tuple(dict.fromkeys(x.group() for x in _G_LEGACY_CTX.finditer(low)))
         if legacy:
             for m in _G_LEGACY.finditer(text):
-                add(m.start(), m.end(), 0.9, "grading.5x5x5", "source A-E, intelligence 1-5, handling 1-5", legacy)
+                found.append((m.start(), m.end(), 0.9, "grading.5x5x5", "source A-E, intelligence 1-5, handling 1-5",
+                              legacy))
+    taken: list[tuple[int, int]] = []
+    for start, end, score, pattern, validation, context in found:
+        if any(s < end and start < e for s, e in taken):
+            continue
+        taken.append((start, end))
+        hits.append(Hit("grading.intelligence", start, end, score, pattern, validation, context, ""))
 
 
 def scan_text(text: str) -> list[Hit]:
@@ -281,7 +271,11 @@ def scan_text(text: str) -> list[Hit]:
     return hits
 
 
-_ANY_GRADE = re.compile(r"[1-5A-E](?<![\w/][1-5A-E]) ?[/\-]?[1-5A-E]")
+# Any grade-shaped string (a superset of the three grade patterns), to skip the rest fast.
+_ANY_GRADE = re.compile(
+    r"[1-3A-E](?<![\w/][1-3A-E])(?:(?<=[1-3])(?:([/\-])[A-E]\1[PC]| ?[A-E](?: ?[PC])?)"
+    r"|(?<=[A-E])(?:([/\-])[1-5]\2[1-5]|[1-5](?: ?[1-5])?))(?![\w/])"
+)
 
 
 class MarkingDetector(TextDetector):

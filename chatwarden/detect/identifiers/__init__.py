@@ -73,8 +73,8 @@ _DIGIT: list[Recognizer] = [
 _PLUS: list[Recognizer] = contact.RECOGNIZERS_PLUS
 _PAREN: list[Recognizer] = contact.RECOGNIZERS_PAREN
 _UPPER: list[Recognizer] = [
+    *people.RECOGNIZERS_UPPER,  # CRO SF form, NI, driving licence (before collar: "PC 30 71 71 D")
     *police.RECOGNIZERS_UPPER,  # collar, CAD
-    *people.RECOGNIZERS_UPPER,  # CRO SF form, NI, driving licence
     *vehicles.RECOGNIZERS_UPPER,  # current VRM
     *contact.RECOGNIZERS_UPPER,  # postcode
     *vehicles.RECOGNIZERS_UPPER_LATE,  # prefix and suffix VRMs
@@ -84,9 +84,14 @@ _UPPER: list[Recognizer] = [
 ]
 
 # Starts inside a word or a number never count: after the first character, look back.
-_GUARD_DIGIT = r"(?<![A-Za-z0-9_£$€#+]\d)(?<!\d[.,:/\-]\d)"
+# Then a look-ahead that every recognizer of the group satisfies fails fast on ordinary
+# words and short numbers, before any branch is tried.
+_GUARD_DIGIT = (
+    r"(?<![A-Za-z0-9_£$€#+]\d)(?<!\d[.,:/\-]\d)"
+    r"(?=\d{0,6}[/.\-]\d|\d?(?:st|nd|rd|th)? (?:of )?[JFMASONDjfmasond]|(?:[ \-]?\d){5})"
+)
 _GUARD_PLUS = r"(?<![A-Za-z0-9_]\+)"
-_GUARD_UPPER = r"(?<![A-Za-z0-9_][A-Z])"
+_GUARD_UPPER = r"(?<![A-Za-z0-9_][A-Z])(?=[A-Z9]{0,4}[ .:/]{0,2}\d|gt\.? ?\d|AD)"
 
 
 def _branch(rec: Recognizer, family_first: str) -> str:
@@ -113,22 +118,33 @@ def _build(groups: list[tuple[str, str, list[Recognizer]]]) -> tuple[re.Pattern[
     return pattern, table
 
 
-_DIGIT_RE, _DIGIT_TABLE = _build([("0-9", _GUARD_DIGIT, _DIGIT), ("+", _GUARD_PLUS, _PLUS), ("(", "", _PAREN)])
-_UPPER_RE, _UPPER_TABLE = _build([("A-Z", _GUARD_UPPER, _UPPER)])
+_SCANNER, _TABLE = _build(
+    [("0-9", _GUARD_DIGIT, _DIGIT), ("A-Z", _GUARD_UPPER, _UPPER), ("+", _GUARD_PLUS, _PLUS), ("(", "", _PAREN)]
+)
 _GATE = re.compile(r"[0-9@]")
 
 
 def _run(pattern: re.Pattern[str], table: dict[str, tuple], sc: Scan) -> None:
+    """Find candidates left to right.  A candidate that no recognizer accepts does not
+    hide what starts inside it (``DOB 16.03.1962`` first looks like a dateless plate
+    ``DOB 16``): after a letter-led candidate the search resumes one character after its
+    start."""
     text = sc.text
-    for m in pattern.finditer(text):
+    search = pattern.search
+    m = search(text)
+    while m is not None:
         handler, later = table[m.lastgroup]
         if handler(sc, m):
+            m = search(text, m.end())
             continue
-        pos = m.start()
+        start = m.start()
         for single, h in later:
-            m2 = single.match(text, pos)
+            m2 = single.match(text, start)
             if m2 is not None and h(sc, m2):
+                m = search(text, m2.end())
                 break
+        else:  # digit-led candidates already tried their own sub-runs: skip them whole
+            m = search(text, start + 1 if text[start].isalpha() else m.end())
 
 
 def _confirm_licences(sc: Scan) -> None:
@@ -168,8 +184,7 @@ def scan_text(text: str) -> list[Hit]:
     sc = Scan(text)
     if "@" in text:
         contact.emails(sc)
-    _run(_DIGIT_RE, _DIGIT_TABLE, sc)
-    _run(_UPPER_RE, _UPPER_TABLE, sc)
+    _run(_SCANNER, _TABLE, sc)
     if ":" in text and ("::" in text or text.count(":") >= 7):
         contact.ipv6(sc)
     if "ustody" in text:

@@ -71,8 +71,21 @@ ANCHORS: dict[str, frozenset[str]] = {
 }
 
 
+# For each vocabulary, the first words of its phrases: the phrase loop runs only when one
+# of them is in the window.
+_FIRSTS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _firsts(vocab: frozenset[str]) -> frozenset[str]:
+    f = _FIRSTS.get(vocab)
+    if f is None:
+        f = _FIRSTS[vocab] = frozenset(p.split(" ")[0] for p in vocab if " " in p)
+    return f
+
+
 def window_words(low: str, start: int, end: int) -> list[str]:
-    """The lower-cased whole words around ``low[start:end]`` (the candidate excluded)."""
+    """The lower-cased whole words around ``low[start:end]`` (about seven words before,
+    three after; the candidate itself excluded)."""
     s = start - BEFORE
     if s <= 0:
         s = 0
@@ -83,26 +96,26 @@ def window_words(low: str, start: int, end: int) -> list[str]:
     if e < len(low) and low[e] not in " \n\t":
         j = low.rfind(" ", end, e)
         e = j if j >= 0 else end
-    return _WORD.findall(low, s, start) + ["|"] + _WORD.findall(low, end, e)
+    return _WORD.findall(low[s:start] + " ~ " + low[end:e])
 
 
 def find_context(words: list[str], vocab: frozenset[str]) -> tuple[str, ...]:
     """Words and 2-3 word phrases of ``vocab`` present in ``words``, in order, deduplicated."""
-    found: list[str] = []
-    p1 = p2 = ""
-    for w in words:
-        if w == "|":
-            p1 = p2 = ""
-            continue
-        if w in vocab and w not in found:
-            found.append(w)
-        if p1:
-            bi = p1 + " " + w
-            if bi in vocab and bi not in found:
-                found.append(bi)
-            if p2:
-                tri = p2 + " " + bi
-                if tri in vocab and tri not in found:
-                    found.append(tri)
-        p2, p1 = p1, w
-    return tuple(found)
+    firsts = _FIRSTS.get(vocab)
+    if firsts is None:
+        firsts = _firsts(vocab)
+    if vocab.isdisjoint(words) and firsts.isdisjoint(words):
+        return ()
+    found = [w for w in words if w in vocab]
+    if not firsts.isdisjoint(words):
+        n = len(words)
+        for i, w in enumerate(words):
+            if w in firsts and i + 1 < n:
+                bi = w + " " + words[i + 1]
+                if bi in vocab:
+                    found.append(bi)
+                elif i + 2 < n:
+                    tri = bi + " " + words[i + 2]
+                    if tri in vocab:
+                        found.append(tri)
+    return tuple(dict.fromkeys(found))

@@ -34,24 +34,7 @@ _PHONE_WHY = {
 }
 
 
-def _groups(raw: str) -> tuple[list[str], list[int], list[str]]:
-    """Digit groups of a run, their start offsets within ``raw`` and the separators."""
-    groups: list[str] = []
-    starts: list[int] = []
-    seps: list[str] = []
-    cur_start = 0
-    for i, ch in enumerate(raw):
-        if ch == " " or ch == "-":
-            groups.append(raw[cur_start:i])
-            starts.append(cur_start)
-            seps.append(ch)
-            cur_start = i + 1
-    groups.append(raw[cur_start:])
-    starts.append(cur_start)
-    return groups, starts, seps
-
-
-def classify(sc: Scan, start: int, end: int, groups: list[str], seps: list[str]) -> bool:
+def classify(sc: Scan, start: int, end: int, groups: list[str]) -> bool:
     """Decide what the run ``sc.text[start:end]`` (made of ``groups``) is; add a hit."""
     digits = "".join(groups)
     n = len(digits)
@@ -91,7 +74,7 @@ def classify(sc: Scan, start: int, end: int, groups: list[str], seps: list[str])
             return True
         return False
     if n == 6:
-        dashed = shape == (2, 2, 2) and seps == ["-", "-"]
+        dashed = shape == (2, 2, 2) and sc.text[start + 2] == "-" and sc.text[start + 5] == "-"
         is_date = dashed and calendar_date_ok(int(groups[0]), int(groups[1]), 2000 + int(groups[2]))
         ctx = sc.anchored("sort_code", start, end)
         if ctx or (dashed and not is_date):
@@ -117,12 +100,17 @@ def classify(sc: Scan, start: int, end: int, groups: list[str], seps: list[str])
 def digit_run(sc: Scan, m: object) -> bool:
     start, end = m.start(), m.end()  # type: ignore[attr-defined]
     raw = sc.text[start:end]
-    groups, starts, seps = _groups(raw)
-    if classify(sc, start, end, groups, seps):
+    groups = raw.replace("-", " ").split(" ")
+    if classify(sc, start, end, groups):
         return True
     g = len(groups)
     if g == 1:
         return False
+    if 13 <= end - start - (g - 1) <= 19 and min(len(x) for x in groups) >= 3:
+        return False  # shaped like a card number that failed Luhn: its parts are not identifiers
+    starts = [0]
+    for x in groups[:-1]:
+        starts.append(starts[-1] + len(x) + 1)
     found = False
     i = 0
     while i < g:
@@ -133,7 +121,7 @@ def digit_run(sc: Scan, m: object) -> bool:
                 break
             s = start + starts[i]
             e = start + starts[j - 1] + len(groups[j - 1])
-            if classify(sc, s, e, groups[i:j], seps[i:j - 1]):
+            if classify(sc, s, e, groups[i:j]):
                 found = True
                 i = j - 1
                 break

@@ -1,10 +1,11 @@
-"""UK telephone numbers, validated against libphonenumber's metadata for GB.
+"""UK telephone numbers, validated against libphonenumber's metadata for +44.
 
 ``phonenumbers.parse`` + ``is_valid_number`` cost tens of microseconds a call, far too much
 for a detector that sees every message.  The rules it applies to a GB number are data in
 its metadata: a national significant number (NSN, the digits after the trunk ``0`` or the
 ``+44``) is *valid* when it matches the general pattern and the pattern of at least one
-number type (fixed line, mobile, freephone, ...), and *possible* when its length is one the
+number type (fixed line, mobile, freephone, ...) of one of the regions that share +44 (GB,
+Guernsey, Jersey, Isle of Man), and *possible* when its length is one the
 general description allows.  This module compiles those patterns once, so the answer is the
 same as the library's (``tests/detect/test_identifiers.py`` checks that on random numbers)
 at a fraction of the cost.  Numbers in other countries' formats (``+33 ...``) are handed
@@ -24,21 +25,30 @@ import re
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-_GB = PhoneMetadata.metadata_for_region("GB")
-_GENERAL = re.compile(_GB.general_desc.national_number_pattern)
-_GENERAL_LENGTHS = frozenset(_GB.general_desc.possible_length)
-_TYPE_DESCS = [
-    getattr(_GB, name)
-    for name in (
-        "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
-        "fixed_line", "mobile",
-    )
-]
-_TYPES = [
-    (re.compile(d.national_number_pattern), frozenset(d.possible_length or ()))
-    for d in _TYPE_DESCS
-    if d is not None and d.national_number_pattern
-]
+# +44 is shared by GB, Guernsey, Jersey and the Isle of Man: libphonenumber calls a number
+# valid when it is valid in any of them.
+_REGIONS = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[44]
+_TYPE_NAMES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+    "fixed_line", "mobile",
+)
+
+
+def _compile_region(region: str) -> tuple[re.Pattern[str], frozenset[int], list[tuple[re.Pattern[str], frozenset[int]]]]:
+    md = PhoneMetadata.metadata_for_region(region)
+    types = []
+    for name in _TYPE_NAMES:
+        d = getattr(md, name)
+        if d is not None and d.national_number_pattern:
+            types.append((re.compile(d.national_number_pattern), frozenset(d.possible_length or ())))
+    general = md.general_desc
+    return re.compile(general.national_number_pattern), frozenset(general.possible_length), types
+
+
+_COMPILED = [_compile_region(r) for r in _REGIONS]
+_GENERAL_LENGTHS = frozenset().union(*(c[1] for c in _COMPILED))
+
+
 _DRAMA = re.compile(
     r"7700900\d{3}|1632960\d{3}|2079460\d{3}|1(?:1[3-8]|[2-6]1)4960\d{3}|1914980\d{3}|"
     r"2896496\d{3}|2920180\d{3}|3069990\d{3}|8081570\d{3}|9098790\d{3}"
@@ -53,10 +63,11 @@ def classify_nsn(nsn: str) -> str | None:
         return None
     if _DRAMA.fullmatch(nsn) is not None:
         return "drama"
-    if n in _GENERAL_LENGTHS and _GENERAL.fullmatch(nsn) is not None:
-        for pattern, lengths in _TYPES:
-            if (not lengths or n in lengths) and pattern.fullmatch(nsn) is not None:
-                return "valid"
+    for general, lengths, types in _COMPILED:
+        if n in lengths and general.fullmatch(nsn) is not None:
+            for pattern, type_lengths in types:
+                if (not type_lengths or n in type_lengths) and pattern.fullmatch(nsn) is not None:
+                    return "valid"
     return "possible" if n in _GENERAL_LENGTHS else None
 
 

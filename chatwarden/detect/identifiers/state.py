@@ -30,9 +30,6 @@ class Scan:
             low = self._low = self.text.lower()
         return low
 
-    def words(self, start: int, end: int) -> list[str]:
-        return window_words(self.low, start, end)
-
     def context(self, label: str, start: int, end: int) -> tuple[str, ...]:
         return find_context(window_words(self.low, start, end), VOCAB[label])
 
@@ -53,11 +50,11 @@ class Scan:
         reason: str = "",
     ) -> Hit:
         """Record a hit; ``boost`` is added to ``score`` when ``context`` is not empty."""
-        if context:
-            score = score + boost
+        if context and boost:
+            score = round(score + boost, 2)
             if score > 1.0:
                 score = 1.0
-        hit = Hit(label, start, end, round(score, 2), pattern, validation, context, reason)
+        hit = Hit(label, start, end, score, pattern, validation, context, reason)
         self.hits.append(hit)
         return hit
 
