@@ -71,12 +71,13 @@ class SignIn:
     actor: Actor
 
 
-@dataclass(frozen=True)
 class LoginRefused(Exception):
-    """Sign-in refused.  ``reason`` is for the audit log only: people are told the same
-    thing whatever it is (no hint whether an account exists)."""
+    """Sign-in refused.  ``reason`` (unknown, bad-password, locked-now, locked, disabled) is
+    for the audit log and tests only: people are told the same thing whatever it is."""
 
-    reason: str  # unknown | bad-password | locked | disabled
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # ------------------------------------------------------------------------------- users
@@ -168,43 +169,57 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
 
 # ----------------------------------------------------------------------------- sign-in
 def sign_in(store: Store, username: str, password: str, *, max_failures: int, lockout_minutes: int) -> SignIn:
-    """Check a password and open a session, or raise :class:`LoginRefused`."""
+    """Check a password and open a session, or raise :class:`LoginRefused`.  A refusal is
+    committed (failure count, lock, audit entry) before it is raised."""
     now = _now()
     with store.transaction() as conn:
-        u = conn.execute(select(users).where(users.c.username == username)).mappings().first()
-        if u is None:
-            _verify(_DUMMY_HASH, password)  # the same work as for a real account
-            audit.record(conn, Actor("anonymous", "anonymous"), "login.failed", "user", None,
-                         after={"reason": "unknown"})
-            raise LoginRefused("unknown")
-        who = Actor(f"user:{u['username']}", u["display_name"], tuple(u["roles"]))
-        locked_until = _aware(u["locked_until"])
-        if locked_until is not None and locked_until > now:
-            audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": "locked"})
-            raise LoginRefused("locked")
-        if not u["active"]:
-            _verify(_DUMMY_HASH, password)
-            audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": "disabled"})
-            raise LoginRefused("disabled")
-        if not _verify(u["password_hash"], password):
-            failures = u["failed_logins"] + 1
-            values: dict[str, Any] = {"failed_logins": failures}
-            reason = "bad-password"
-            if failures >= max_failures:
-                values = {"failed_logins": 0, "locked_until": now + timedelta(minutes=lockout_minutes)}
-                reason = "locked-now"
+        refused = _check(conn, username, password, now, max_failures, lockout_minutes)
+        if refused is None:
+            u = conn.execute(select(users).where(users.c.username == username)).mappings().one()
+            who = actor_of(u)
+            values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+            if _hasher.check_needs_rehash(u["password_hash"]):
+                values["password_hash"] = _hasher.hash(password)
             conn.execute(update(users).where(users.c.id == u["id"]).values(**values))
-            audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": reason, "failures": failures})
-            raise LoginRefused(reason)
-        values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
-        if _hasher.check_needs_rehash(u["password_hash"]):
-            values["password_hash"] = _hasher.hash(password)
-        conn.execute(update(users).where(users.c.id == u["id"]).values(**values))
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        conn.execute(insert(web_sessions).values(token_hash=digest(token), user_id=u["id"], csrf_token=csrf,
-                                                 created_at=now, last_seen_at=now, expires_at=now + SESSION_MAX))
-        audit.record(conn, who, "login", "user", u["id"])
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            conn.execute(insert(web_sessions).values(token_hash=digest(token), user_id=u["id"], csrf_token=csrf,
+                                                     created_at=now, last_seen_at=now, expires_at=now + SESSION_MAX))
+            audit.record(conn, who, "login", "user", u["id"])
+    if refused is not None:
+        raise LoginRefused(refused)
     return SignIn(token, csrf, who)
+
+
+def _check(conn: Any, username: str, password: str, now: datetime, max_failures: int,
+           lockout_minutes: int) -> str | None:
+    """None when the password is right and the account usable; else the refusal reason
+    (recorded in the caller's transaction)."""
+    u = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    if u is None:
+        _verify(_DUMMY_HASH, password)  # the same work as for a real account
+        audit.record(conn, Actor("anonymous", "anonymous"), "login.failed", "user", None, after={"reason": "unknown"})
+        return "unknown"
+    who = actor_of(u)
+    locked_until = _aware(u["locked_until"])
+    if locked_until is not None and locked_until > now:
+        _verify(_DUMMY_HASH, password)
+        audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": "locked"})
+        return "locked"
+    if not u["active"]:
+        _verify(_DUMMY_HASH, password)
+        audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": "disabled"})
+        return "disabled"
+    if _verify(u["password_hash"], password):
+        return None
+    failures = u["failed_logins"] + 1
+    values: dict[str, Any] = {"failed_logins": failures}
+    reason = "bad-password"
+    if failures >= max_failures:
+        values = {"failed_logins": 0, "locked_until": now + timedelta(minutes=lockout_minutes)}
+        reason = "locked-now"
+    conn.execute(update(users).where(users.c.id == u["id"]).values(**values))
+    audit.record(conn, who, "login.failed", "user", u["id"], after={"reason": reason, "failures": failures})
+    return reason
 
 
 def _verify(hashed: str, password: str) -> bool:

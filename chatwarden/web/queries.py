@@ -112,7 +112,12 @@ def list_chats(store: Store, actor: Actor, *, limit: int = 500) -> list[dict[str
          .where(chats.c.disposed.is_(False))
          .order_by(func.coalesce(counts.c.open, 0).desc(), chats.c.id).limit(limit))
     with store.read() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    if pseudonymise(actor):
+        for r in rows:
+            if not r["is_group"]:
+                r["name"] = f"one-to-one chat {r['id']}"
+    return rows
 
 
 def chat_detail(store: Store, actor: Actor, chat_id: int) -> dict[str, Any]:
@@ -140,6 +145,10 @@ def chat_detail(store: Store, actor: Actor, chat_id: int) -> dict[str, Any]:
             select(findings.c.category, findings.c.status, func.count().label("n")).where(findings.c.chat_id == chat_id)
             .group_by(findings.c.category, findings.c.status).order_by(findings.c.category)).mappings()]
     if pseudonymise(actor):
+        if not out["is_group"]:
+            out["name"] = f"one-to-one chat {chat_id}"
+            for e in out["exports"]:
+                e["file_name"] = f"export {e['id']}"
         names: dict[str, str] = {}
         for p in out["participants"]:
             p["name"] = names.setdefault(p["name"], f"Participant {chr(65 + len(names) % 26)}")
@@ -231,6 +240,13 @@ def export_report(store: Store, actor: Actor, export_id: int) -> dict[str, Any]:
         g["findings"].append(r)
     out = dict(e)
     out.pop("blob", None)
+    if pseudonymise(actor):
+        with store.read() as conn:
+            group = conn.execute(select(chats.c.is_group).where(chats.c.id == e["chat_id"])).scalar()
+        if not group:
+            out["chat_name"] = f"one-to-one chat {e['chat_id']}"
+            out["file_name"] = f"export {export_id}"
+        out["account"] = out["device"] = None
     out["scan"] = dict(scan) if scan else None
     out["findings"] = len(rows)
     out["by_category"] = by_category
@@ -313,15 +329,54 @@ def finding_for(store: Store, actor: Actor, finding_id: int, *, context: int = 5
     f["unmasked_by"] = None
     if pseudonymise(actor):
         who = unmasked_by(store, finding_id)
+        ids = [m["id"] for m in f["thread"]]
+        with store.read() as conn:
+            real = dict(conn.execute(select(messages.c.id, messages.c.sender).where(messages.c.id.in_(ids))).all())
+            others = conn.execute(select(participants.c.name).where(participants.c.chat_id == f["chat_id"])
+                                  .order_by(participants.c.id)).scalars().all()
         if who is None:
             f["masked"] = True
             f["subject"] = "(masked)" if f.get("subject") else ""
             f["evidence"] = []  # detector evidence can quote names
+            _mask_thread(f["thread"], real, others)
         else:
             f["unmasked_by"] = who
-            ids = [m["id"] for m in f["thread"]]
-            with store.read() as conn:
-                real = dict(conn.execute(select(messages.c.id, messages.c.sender).where(messages.c.id.in_(ids))).all())
             for m in f["thread"]:
                 m["sender"] = real.get(m["id"], m["sender"])
     return f
+
+
+def _mask_thread(thread: list[dict[str, Any]], real: dict[int, str | None], others: list[str]) -> None:
+    """Pseudonyms in the text too: the same "Participant X" the core gave each sender (in
+    order of appearance), then the chat's other participants; names inside message bodies
+    and system events ("… added …") are replaced, and event details dropped."""
+    import re
+
+    names: dict[str, str] = {}
+    for m in thread:
+        sender = real.get(m["id"])
+        if sender is not None:
+            names.setdefault(sender, f"Participant {chr(65 + len(names) % 26)}")
+    for name in others:
+        names.setdefault(name, f"Participant {chr(65 + len(names) % 26)}")
+    names.pop("You", None)
+    if not names:
+        return
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n.strip()))
+    for m in thread:
+        m["text"] = pattern.sub(lambda x: names[x.group(0)], m["text"])
+        m["event"] = None
+        m["sender_phone"] = None
+
+
+def mask_chat_names(store: Store, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A one-to-one chat is named after the other person: while review is pseudonymised,
+    first-line reviewers see "one-to-one chat N" instead."""
+    if not pseudonymise(actor) or not rows:
+        return rows
+    with store.read() as conn:
+        single = set(conn.execute(select(chats.c.id).where(chats.c.is_group.is_(False))).scalars())
+    for r in rows:
+        if r.get("chat_id") in single:
+            r["chat_name"] = f"one-to-one chat {r['chat_id']}"
+    return rows

@@ -119,9 +119,10 @@ def findings(request: Request, status: Status = "open", category: Annotated[str 
              person: Annotated[str | None, Query(max_length=200)] = None,
              rule: Annotated[str | None, Query(max_length=64)] = None, after: Id | None = None,
              limit: Annotated[int, Query(ge=1, le=500)] = 50, actor: Actor = needs("finding.view")) -> JSON:
-    return ok(review.review_queue(store_of(request), actor, status=None if status == "all" else status,
-                                  category=category, severity=severity, chat_id=chat_id, person=person, rule=rule,
-                                  after_id=after, limit=limit))
+    rows = review.review_queue(store_of(request), actor, status=None if status == "all" else status,
+                               category=category, severity=severity, chat_id=chat_id, person=person, rule=rule,
+                               after_id=after, limit=limit)
+    return ok(queries.mask_chat_names(store_of(request), actor, rows))
 
 
 @router.get("/findings/{finding_id}", summary="A finding with the conversation around it (audited read)")

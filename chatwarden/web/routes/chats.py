@@ -24,7 +24,8 @@ def chat_list(request: Request, actor: Actor = needs("chat.view")) -> Response:
 @router.get("/chats/{chat_id}")
 def chat_page(request: Request, chat_id: int, actor: Actor = needs("chat.view", "finding.view")) -> Response:
     c = queries.chat_detail(store_of(request), actor, chat_id)
-    rows = review.review_queue(store_of(request), actor, status=None, chat_id=chat_id, limit=500)
+    rows = queries.mask_chat_names(store_of(request), actor,
+                                   review.review_queue(store_of(request), actor, status=None, chat_id=chat_id, limit=500))
     return page(request, "chat.html", c=c, rows=rows)
 
 

@@ -34,7 +34,8 @@ def queue_filters(request: Request) -> dict:
 @router.get("/review")
 def queue(request: Request, actor: Actor = needs("finding.view")) -> Response:
     f = queue_filters(request)
-    rows = review.review_queue(store_of(request), actor, limit=PAGE, **f)
+    rows = queries.mask_chat_names(store_of(request), actor,
+                                   review.review_queue(store_of(request), actor, limit=PAGE, **f))
     shown = {k: v for k, v in request.query_params.items() if k != "after" and v}
     ctx = dict(rows=rows, filters=f, shown=shown, statuses=STATUSES, categories=CATEGORIES,
                next_after=rows[-1]["id"] if len(rows) == PAGE else None)
