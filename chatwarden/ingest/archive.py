@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -56,7 +57,7 @@ def _unsafe_name(name: str) -> str | None:
 def open_zip(path: str, display: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, ValueError, EOFError, zlib.error) as exc:
         raise ArchiveError(f"not a readable zip archive ({type(exc).__name__})", source=display) from None
     except OSError as exc:
         raise ArchiveError(f"cannot read the archive ({exc.strerror or type(exc).__name__})", source=display) from None
@@ -132,7 +133,8 @@ class GuardedReader:
                         break
                     self._account(len(data))
                     yield data
-        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError, zlib.error,
+                UnicodeDecodeError, RuntimeError) as exc:
             if isinstance(exc, UnsafeArchiveError):
                 raise
             raise ArchiveError(

@@ -117,10 +117,12 @@ def header_pattern(layout: str, f: HeaderFeatures = GENERIC) -> str:
     m = M if f.marks else ""
     date, time = rf"(?P<date>{_date(f)})", rf"(?P<time>{_time(f)})"
     sep = rf"{m}[,\u060c]?{SP}?{m}" if f.dt_sep is None else re.escape(f.dt_sep)
+    # No marks after "] ": iOS writes U+200E there before a system line's text, and it is
+    # part of that text (kept byte-exact).
     if layout == "bracket":
-        return rf"{m}\[{m}{date}{sep}{time}{m}\]{SP}?{m}"
+        return rf"{m}\[{m}{date}{sep}{time}{m}\]{SP}?"
     if layout == "bracket-time-first":
-        return rf"{m}\[{m}{time}{sep}{date}{m}\]{SP}?{m}"
+        return rf"{m}\[{m}{time}{sep}{date}{m}\]{SP}?"
     if layout == "dash":
         return rf"{m}{date}{sep}{time}{m}{SP}[-\u2013]{SP}"
     if layout == "colon":

@@ -350,6 +350,7 @@ class WhatsAppParser:
                     self._subject = sysm.value
                 for name in (sysm.actor, sysm.subject):
                     if name:
+                        mentioned.add(name.strip())
                         mentioned.update(mk.split_names(name))
         warnings: list[ParseWarning] = []
         order, reason = self._decide_order(evidence, inversions, invalid, year_first_votes, date_changes, warnings,
@@ -454,7 +455,9 @@ class WhatsAppParser:
         res = self.result or self.scan()
         counts = res.sender_counts
         established = {s for s, c in counts.items() if c >= 2}
-        roster_known = res.has_created_event or (not res.has_group_events and len(established) == 2)
+        # "Unknown sender" is only provable in a one-to-one chat: two people post, no group
+        # events.  (A group's creation event does not list its first members.)
+        roster_known = not res.has_group_events and len(established) == 2
         chrono_on = res.chronology_breaks <= max(3, res.headers // 100)
         if not chrono_on:
             self.warnings.append(ParseWarning(
@@ -531,7 +534,7 @@ class WhatsAppParser:
                 elif colon >= 0:
                     if chrono_on and floor is not None and ts < floor:
                         reason = "chronology"
-                    elif unknown_check and counts.get(body[:colon], 0) <= 1:
+                    elif unknown_check and counts.get(body[:colon], 0) <= 1 and body[colon + 2 : colon + 3] not in MARK_CHARS:
                         sender = body[:colon]
                         if sender not in mentioned and sender.translate(STRIP) not in mentioned:
                             reason = "unknown-sender"
@@ -588,8 +591,6 @@ class WhatsAppParser:
         return None
 
     def _unparsed(self, text: str, first_line: int, code: str = "unparsed") -> None:
-        if not text:
-            return
         lines = text.split("\n")  # pieces between header lines carry no final terminator
         for i, line in enumerate(lines):
             stripped = line.rstrip("\r").strip()

@@ -45,17 +45,32 @@ def test_pasted_header_that_breaks_chronology_stays_in_the_message(tmp_path):
     assert msgs[-1].sender == "PC Priya SHAH" and msgs[-1].line == 9
 
 
+ONE_TO_ONE = (
+    "13/03/2025, 09:01 - DC Amara OKAFOR: Hi Jordan, it's DC Okafor\n"
+    "13/03/2025, 09:02 - Jordan Blake: hi\n"
+    "13/03/2025, 09:03 - DC Amara OKAFOR: can we talk later?\n"
+    "13/03/2025, 09:04 - Jordan Blake: yes after 5\n"
+)
+
+
 def test_pasted_header_naming_an_unknown_sender_stays_in_the_message(tmp_path):
-    text = GROUP + (
-        "13/03/2025, 09:10 - Sgt Dan PRICE: forwarding:\n"
+    # In a one-to-one chat a third voice cannot be a participant: it was pasted in.
+    text = ONE_TO_ONE + (
+        "13/03/2025, 09:10 - Jordan Blake: he sent me this:\n"
         "13/03/2025, 09:10 - Mr Nobody: I never said that\n"
-        "13/03/2025, 09:11 - PC Priya SHAH: noted\n"
+        "13/03/2025, 09:11 - DC Amara OKAFOR: noted\n"
     )
-    chat, msgs, _ = parse_text(tmp_path, text)
+    chat, msgs, _ = parse_text(tmp_path, text, name="WhatsApp Chat with Jordan Blake.txt")
     fwd = msgs[-2]
-    assert fwd.sender == "Sgt Dan PRICE" and fwd.text.endswith("Mr Nobody: I never said that")
+    assert fwd.sender == "Jordan Blake" and fwd.text.endswith("Mr Nobody: I never said that")
     assert [n.reason for n in fwd.continuations] == ["unknown-sender"]
     assert "Mr Nobody" not in {p.name for p in chat.participants}
+
+
+def test_a_group_member_who_posts_once_is_a_message(tmp_path):
+    text = GROUP + "13/03/2025, 09:10 - PC Jo BELL: thanks all\n"
+    _, msgs, _ = parse_text(tmp_path, text)
+    assert msgs[-1].sender == "PC Jo BELL" and msgs[-1].text == "thanks all" and not msgs[-2].continuations
 
 
 def test_edited_deleted_view_once_and_missed_call_are_typed(tmp_path):
