@@ -208,7 +208,7 @@ def xlsx_problems(source: bytes | str) -> list[str]:
         if part in names:
             x = z.read(part).decode("utf-8", "replace")
             for tag in tags:
-                if re.search(rf"<(?:\w+:)?{tag}>[^<]+</", x):
+                if re.search(rf"<(?:\w+:)?{tag}(?:\s[^>]*)?>\s*[^<\s][^<]*</", x):
                     out.append(f"metadata names a {tag}")
     return out
 
