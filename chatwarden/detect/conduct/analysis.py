@@ -1,0 +1,572 @@
+"""Tokens and context of one message, for the conduct detector and its classifier.
+
+:func:`quick_tokens` is the cheap prefilter view (a set of lower-case words).  :func:`analyse`
+is the full view, run only on candidate messages: normalised tokens with offsets into the
+original text, clause and sentence boundaries, quoted regions, negation scope, lexicon and
+group matches, and cue words.  Normalisation never changes offsets: look-alike folding is
+one character for one, spaced-out letters ("s c u m") become one token spanning them, and
+run-together words ("stabthose") are split into parts that share the token's span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+
+from chatwarden.detect.conduct.lexicon import Entry, Group, Lexicon, TOKEN_RE
+from chatwarden.detect.text import detection_view
+
+# Look-alikes people use inside words (h4te, w0men, b1tch, $hit).
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_CHARS = frozenset("013457@$")
+# Letters spelled out with single spaces ("w o m e n", "k i l l").
+_SPACED_RE = re.compile(r"(?<!\w)(?:[^\W\d_] ){2,}[^\W\d_](?!\w)")
+_SENTENCE_BREAK = frozenset(".!?\n")
+_CLAUSE_BREAK = frozenset(",;:()[]|")
+_DOUBLE_QUOTE_RE = re.compile(r'"[^"]*"')
+_SINGLE_QUOTE_RE = re.compile(r"(?:^|(?<=[\s(\[:,]))'[^'\n]{2,}?'(?=$|[\s.,;:!?)\]])")
+# Possessive 's is dropped for look-ups, except after words where 's means "is"/"us".
+_KEEP_S = frozenset(
+    {"he", "she", "it", "that", "what", "there", "here", "who", "let", "where", "how", "everyone",
+     "everybody", "nobody", "someone", "somebody", "one", "this"}
+)
+_AUXILIARIES = frozenset(
+    {"was", "were", "is", "are", "be", "been", "being", "has", "have", "had", "keeps", "kept", "keep", "just",
+     "also", "then", "always", "even", "repeatedly", "openly", "allegedly", "apparently", "actually", "literally",
+     "basically", "constantly", "would", "will", "did", "does", "do", "to", "and", "not", "never", "reportedly",
+     "seriously", "really", "honestly", "genuinely", "still", "can", "could", "can't", "cannot", "cant", "don't",
+     "dont", "didn't", "didnt", "should", "shouldn't", "might", "must", "may", "ever", "truly", "all"}
+)
+_FIRST_PERSON_SUBJECTS = frozenset({"i", "we", "i'd", "id", "i'll", "ill", "i've", "ive", "we'd", "we've", "we'll"})
+_SELF_REPORTING_VERBS = frozenset(
+    {"heard", "hear", "reported", "report", "reporting", "quoted", "quoting", "complained", "challenged", "repeated"}
+)
+_VICTIM_OBJECTS = frozenset({"me", "us"})
+_PASSIVE = frozenset({"was", "were", "been", "being", "get", "got", "gets", "getting"})
+_RHETORICAL_SUBJECTS = frozenset({"it", "you", "they", "we", "he", "she", "i", "u", "ya", "there", "that", "this"})
+_QUANTIFIER_NEGATORS = frozenset({"no", "never", "nobody", "none", "neither", "nor"})
+_CONDITIONALS = frozenset({"if", "unless", "only", "wish"})
+NEGATION_WINDOW = 4
+
+# Cue classes whose words make a message abusive when they are about someone.
+OFFENDING_CLASSES = ("hate_verbs", "neg_eval", "dehumanising", "threat", "exclusion")
+# Lexicon kinds that an insult frame ("you ...", "typical ...") can confirm.
+FRAMED_KINDS = frozenset({"slur", "insult", "dehumanising"})
+
+
+def same_length_lower(view: str) -> str:
+    low = view.lower()
+    if len(low) == len(view):
+        return low
+    # A few characters lower-case to two (for instance a dotted capital I): keep the length.
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
+
+
+def quick_view(text: str) -> tuple[str, str]:
+    """(detection view, lower-cased detection view) of ``text``; both keep its length."""
+    view = detection_view(text)
+    return view, same_length_lower(view)
+
+
+_ASCII_WORD_RE = re.compile(r"[a-z]+")
+_HAS_SYMBOL_RE = re.compile(r"[0-9@$*]")
+_MIXED_TOKEN_RE = re.compile(r"[a-z0-9@$*]*[a-z][a-z0-9@$*]*")
+_SPACED_ASCII_RE = re.compile(r"(?<![a-z])[a-z] [a-z] [a-z](?![a-z])")
+_SPACED_LETTERS = frozenset("bcdefghjklmnopqrstuvwxyz")
+
+
+class Prefilter:
+    """Decides cheaply whether a message could produce any hit at all.
+
+    Each trigger word maps to None (the word alone is enough: a one-word lexicon term or a
+    group word) or to the other words a pattern needs: "asking" is a trigger only with
+    "for" and "it" present, a derogatory cue word only with someone it could be about.
+    Obfuscated text (digits or symbols inside words, letters spaced out) always passes.
+    """
+
+    __slots__ = ("rules", "keys")
+
+    def __init__(self, rules: dict[str, list[tuple[frozenset[str], ...]] | None]) -> None:
+        self.rules = rules
+        self.keys = frozenset(rules)
+
+    @classmethod
+    def from_lexicon(cls, lexicon: Lexicon) -> Prefilter:
+        rules: dict[str, list[tuple[frozenset[str], ...]] | None] = {}
+        common = lexicon.classes.get("common", frozenset())
+
+        def quick(slot: frozenset[str]) -> frozenset[str] | None:
+            words = frozenset(t for t in slot if t.isalpha() and t.isascii())
+            return words if words and len(words) == len(slot) else None
+
+        def add(word: str, companions: tuple[frozenset[str], ...] | None) -> None:
+            if word in common or not word.isalpha():
+                return
+            if companions is None or not companions:
+                rules[word] = None
+            elif rules.get(word, []) is not None:
+                rules.setdefault(word, []).append(companions)  # type: ignore[union-attr]
+
+        seen: set[int] = set()
+        for patterns in lexicon.index.first.values():
+            for p in patterns:
+                if id(p) in seen or p.kind == "cue" or (p.kind == "group" and not p.owner.protected):
+                    continue
+                seen.add(id(p))
+                required = [quick(s) for s, opt in zip(p.slots, p.optional) if not opt]
+                usable = [(k, s) for k, s in enumerate(required) if s is not None]
+                if not usable:
+                    continue
+                # the rarest position triggers; the others must be present too
+                k0, trigger = min(usable, key=lambda ks: (len(ks[1] & common), len(ks[1])))
+                others = tuple(s for k, s in usable if k != k0)
+                if trigger & common:
+                    # a phrase of everyday words only ("up for it"): all of them must be there
+                    if not others:
+                        continue
+                    for word in trigger:
+                        if word.isalpha():
+                            rules.setdefault(word, [])
+                            if rules[word] is not None:
+                                rules[word].append(others)  # type: ignore[union-attr]
+                    continue
+                for word in trigger:
+                    add(word, others)
+        persons = lexicon.classes.get("persons", frozenset())
+        public: set[str] = set()
+        for patterns in lexicon.index.first.values():
+            for p in patterns:
+                if p.kind == "group" and not p.owner.protected:
+                    public.update(t for t in p.slots[0] if t.isalpha())
+        about = frozenset(persons | public)
+        for cue_cls in OFFENDING_CLASSES:
+            for word in lexicon.classes.get(cue_cls, ()):
+                add(word, (about,))
+        return cls(rules)
+
+    def __call__(self, low: str) -> bool:
+        words = set(_ASCII_WORD_RE.findall(low))
+        if _HAS_SYMBOL_RE.search(low) is not None:
+            # Look-alikes inside words (h4te, b1tch, f*ck): read them as letters.  Codes
+            # such as MG11 or BX19 read as nothing in particular and change nothing.
+            for tok in _MIXED_TOKEN_RE.findall(low):
+                if tok.isalpha() or not tok[0].isalpha():
+                    continue
+                if "*" in tok:
+                    return True
+                words.add(tok.translate(_LEET))
+        if self._matches(words):
+            return True
+        return not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None
+
+    def _matches(self, words: set[str]) -> bool:
+        hits = self.keys & words
+        if not hits:
+            return False
+        rules = self.rules
+        for t in hits:
+            need = rules[t]
+            if need is None:
+                return True
+            for companions in need:
+                if all(not c.isdisjoint(words) for c in companions):
+                    return True
+        return False
+
+
+class Analysis:
+    """Everything the rules and the classifier need about one message."""
+
+    __slots__ = (
+        "text_len", "toks", "starts", "ends", "sentence", "clause", "in_quote", "negated", "cue_at",
+        "lex", "groups", "quote_spans", "dropped",
+    )
+
+    def __init__(self) -> None:
+        self.text_len = 0
+        self.toks: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.sentence: list[int] = []
+        self.clause: list[int] = []
+        self.in_quote: list[bool] = []
+        self.negated: list[bool] = []
+        # cue class -> list of (start token, end token) spans
+        self.cue_at: dict[str, list[tuple[int, int]]] = {}
+        self.lex: list[tuple[Entry, int, int]] = []
+        self.groups: list[tuple[Group, int, int]] = []
+        self.quote_spans: list[tuple[int, int]] = []
+        # lexicon matches set aside because a neighbouring word or a word in the message
+        # shows the harmless sense ("fit to detain", "packet of ...")
+        self.dropped: int = 0
+
+    # -- small queries ---------------------------------------------------------------
+    def has(self, cls: str) -> bool:
+        return cls in self.cue_at
+
+    def spans(self, cls: str) -> list[tuple[int, int]]:
+        return self.cue_at.get(cls, [])
+
+    def cue_before(self, cls: str, i: int, window: int, same_sentence: bool = True) -> int | None:
+        """Index of the nearest token before ``i`` that ends a ``cls`` cue, or None."""
+        best = None
+        for a, b in self.cue_at.get(cls, ()):
+            if b <= i and i - b < window and (not same_sentence or self.sentence[a] == self.sentence[i]):
+                if best is None or a > best:
+                    best = a
+        return best
+
+    def token_classes(self, *classes: str) -> set[int]:
+        """Indices of tokens covered by a cue of any of ``classes``."""
+        out: set[int] = set()
+        for cls in classes:
+            for a, b in self.cue_at.get(cls, ()):
+                out.update(range(a, b))
+        return out
+
+    def cue_in_sentence(self, cls: str, i: int) -> bool:
+        s = self.sentence[i]
+        return any(self.sentence[a] == s for a, _ in self.cue_at.get(cls, ()))
+
+
+def _normalise_token(tok: str, wildcard: Callable[[str], str | None]) -> str | None:
+    if tok.isalpha():
+        return tok
+    if "*" in tok:
+        core = tok.strip("*")
+        if not core or not any(c.isalpha() for c in core):
+            return None
+        if "*" in core:
+            resolved = wildcard(core)
+            tok = resolved if resolved is not None else core
+        else:
+            tok = core
+    if tok[0].isalpha() and any(c in _LEET_CHARS for c in tok):
+        letters = sum(1 for c in tok if c.isalpha())
+        if letters >= 2:
+            tok = tok.translate(_LEET)
+    if tok.endswith("'s") and tok[:-2] not in _KEEP_S and len(tok) > 3:
+        tok = tok[:-2]
+    return tok
+
+
+def make_wildcard(lexicon: Lexicon) -> Callable[[str], str | None]:
+    by_len = lexicon.single_terms
+
+    def resolve(tok: str) -> str | None:
+        cands = by_len.get(len(tok))
+        if not cands:
+            return None
+        for word in cands:
+            if all(t == "*" or t == w for t, w in zip(tok, word)):
+                return word
+        return None
+
+    return resolve
+
+
+def tokenize(
+    low: str,
+    wildcard: Callable[[str], str | None],
+    known: Container[str] | None = None,
+    anchors: Container[str] | None = None,
+) -> tuple[list[str], list[int], list[int]]:
+    toks: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in TOKEN_RE.finditer(low):
+        norm = _normalise_token(m.group(), wildcard)
+        if norm is None:
+            continue
+        toks.append(norm)
+        starts.append(m.start())
+        ends.append(m.end())
+    if _SPACED_RE.search(low):
+        toks, starts, ends = _merge_spaced(low, toks, starts, ends, known)
+    if known is not None and anchors is not None:
+        toks, starts, ends = _split_compounds(toks, starts, ends, known, anchors)
+    return toks, starts, ends
+
+
+def _merge_spaced(
+    low: str, toks: list[str], starts: list[int], ends: list[int], known: Container[str] | None
+) -> tuple[list[str], list[int], list[int]]:
+    out_t: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        j = i
+        while (
+            j + 1 < n and len(toks[j]) == 1 and len(toks[j + 1]) == 1 and toks[j].isalpha() and toks[j + 1].isalpha()
+            and starts[j + 1] == ends[j] + 1 and low[ends[j]] == " "
+        ):
+            j += 1
+        if j - i >= 3 and toks[i] in ("a", "i"):
+            # "nothing but a s c u m": the article is a word of its own, unless the whole
+            # run spells a known word ("i m m i g r a n t s").
+            full = "".join(toks[i : j + 1])
+            rest = full[1:]
+            whole_is_word = known is not None and full in known and rest not in known
+            if not whole_is_word:
+                out_t.append(toks[i])
+                out_s.append(starts[i])
+                out_e.append(ends[i])
+                i += 1
+        if j - i >= 2:
+            out_t.append("".join(toks[i : j + 1]))
+            out_s.append(starts[i])
+            out_e.append(ends[j])
+            i = j + 1
+        else:
+            out_t.append(toks[i])
+            out_s.append(starts[i])
+            out_e.append(ends[i])
+            i += 1
+    return out_t, out_s, out_e
+
+
+def _split_compounds(
+    toks: list[str], starts: list[int], ends: list[int], known: Container[str], anchors: Container[str]
+) -> tuple[list[str], list[int], list[int]]:
+    """Split run-together words ("stabthose", "absolutefilth") when both halves are known
+    words and one is a derogatory cue or lexicon word (so "translate" stays whole); both
+    parts keep the whole token's span."""
+    if not any(len(t) >= 5 and t not in known for t in toks):
+        return toks, starts, ends
+    out_t: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    for t, s, e in zip(toks, starts, ends):
+        if len(t) >= 5 and t.isalpha() and t not in known:
+            best = None
+            for k in range(2, len(t) - 1):
+                a, b = t[:k], t[k:]
+                if a in known and b in known and (a in anchors or b in anchors):
+                    score = min(len(a), len(b))
+                    if best is None or score > best[0]:
+                        best = (score, a, b)
+            if best is not None:
+                out_t.extend((best[1], best[2]))
+                out_s.extend((s, s))
+                out_e.extend((e, e))
+                continue
+        out_t.append(t)
+        out_s.append(s)
+        out_e.append(e)
+    return out_t, out_s, out_e
+
+
+def _quote_spans(view: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in _DOUBLE_QUOTE_RE.finditer(view)]
+    if "'" in view:
+        spans.extend((m.start(), m.end()) for m in _SINGLE_QUOTE_RE.finditer(view))
+    return spans
+
+
+def analyse(
+    text: str,
+    lexicon: Lexicon,
+    wildcard: Callable[[str], str | None],
+    known: Container[str] | None = None,
+    *,
+    view: str | None = None,
+    low: str | None = None,
+) -> Analysis:
+    if view is None:
+        view = detection_view(text)
+    if low is None:
+        low = same_length_lower(view)
+    an = Analysis()
+    an.text_len = len(text)
+    toks, starts, ends = tokenize(low, wildcard, known, lexicon.anchors)
+    an.toks, an.starts, an.ends = toks, starts, ends
+    n = len(toks)
+    classes = lexicon.classes
+    scope_breakers = classes["scope_breakers"]
+
+    # Sentences and clauses.
+    sentence = [0] * n
+    clause = [0] * n
+    sid = cid = 0
+    for k in range(1, n):
+        gap = low[ends[k - 1] : starts[k]]
+        if gap and not gap.isspace():
+            if any(c in _SENTENCE_BREAK for c in gap):
+                sid += 1
+                cid += 1
+            elif any(c in _CLAUSE_BREAK for c in gap) or " - " in gap:
+                cid += 1
+        elif "\n" in gap:
+            sid += 1
+            cid += 1
+        if toks[k] in scope_breakers:
+            cid += 1
+        sentence[k] = sid
+        clause[k] = cid
+    an.sentence, an.clause = sentence, clause
+
+    # Quotes.
+    spans = _quote_spans(view) if ('"' in view or "'" in view) else []
+    an.quote_spans = spans
+    if spans:
+        an.in_quote = [any(a <= s < b for a, b in spans) for s in starts]
+    else:
+        an.in_quote = [False] * n
+
+    # Lexicon, group and multi-token cue matches (one pass over the shared index).
+    cue_at: dict[str, list[tuple[int, int]]] = {}
+    for pattern, i, j in lexicon.index.find(toks):
+        if pattern.kind == "lex":
+            an.lex.append((pattern.owner, i, j))
+        elif pattern.kind == "group":
+            g = pattern.owner
+            if (j < n and toks[j] in g.not_before) or (i > 0 and toks[i - 1] in g.not_after):
+                continue
+            an.groups.append((g, i, j))
+        else:
+            cue_at.setdefault(pattern.owner, []).append((i, j))
+    # Possessive forms ("woman's") were normalised above, so single-token cues are plain
+    # set look-ups.
+    token_cues = lexicon.token_cues
+    for k in range(n):
+        for cls in token_cues.get(toks[k], ()):
+            cue_at.setdefault(cls, []).append((k, k + 1))
+    an.cue_at = cue_at
+
+    # Negation scope: a negator covers the next few tokens of its clause ("no"/"never"
+    # cover the rest of the clause); a negated auxiliary followed by a subject pronoun opens
+    # a (rhetorical) question and negates nothing.
+    negated = [False] * n
+    for a, b in cue_at.get("negators", ()):
+        if b + 1 <= n and b - a == 1 and b < n and toks[a].endswith("n't") and toks[b] in _RHETORICAL_SUBJECTS and (
+            a == 0 or clause[a - 1] != clause[a]
+        ):
+            continue
+        if a >= 2 and toks[a - 2] in _CONDITIONALS and toks[a - 1] in _RHETORICAL_SUBJECTS:
+            # "if they weren't such ...": a counterfactual, not a denial.
+            continue
+        limit = n if toks[a] in _QUANTIFIER_NEGATORS and b - a == 1 else min(n, b + NEGATION_WINDOW)
+        for k in range(b, limit):
+            if clause[k] != clause[a]:
+                break
+            negated[k] = True
+    an.negated = negated
+
+    # Lexicon matches whose harmless sense is evident are set aside before anything else
+    # (the rules and the classifier) looks at them.
+    if an.lex:
+        token_set = set(toks)
+        kept: list[tuple[Entry, int, int]] = []
+        for entry, i, j in an.lex:
+            if (j < n and toks[j] in entry.not_before) or (i > 0 and toks[i - 1] in entry.not_after):
+                an.dropped += 1
+                continue
+            if entry.homonym_words and not entry.homonym_words.isdisjoint(token_set):
+                if not (entry.kind in FRAMED_KINDS and insult_frame(an, i, j, lexicon)):
+                    an.dropped += 1
+                    continue
+            kept.append((entry, i, j))
+        an.lex = kept
+    return an
+
+
+# --------------------------------------------------------------------------------------
+# Context rules
+# --------------------------------------------------------------------------------------
+
+
+def _subject_of(an: Analysis, k: int) -> tuple[str | None, int]:
+    """The word that governs the reporting verb at token ``k`` (skipping auxiliaries)."""
+    m = k - 1
+    while m >= 0 and an.sentence[m] == an.sentence[k] and an.toks[m] in _AUXILIARIES:
+        m -= 1
+    if m < 0 or an.sentence[m] != an.sentence[k]:
+        return None, m
+    return an.toks[m], m
+
+
+def report_context(an: Analysis, i: int, j: int, lexicon: Lexicon) -> str | None:
+    """Why the tokens ``i:j`` are someone else's words being reported, quoted or
+    challenged, or None when they are the writer's own.
+
+    Returns "quotation", "reporting", "counter_speech" or "training_notice".
+    """
+    classes = lexicon.classes
+    has_counter = an.has("counter_cues")
+    has_offence = an.has("offence_cues")
+    has_training = an.has("training_cues")
+    in_quote = an.in_quote[i] if i < len(an.in_quote) else False
+    if in_quote:
+        outside_report = any(not an.in_quote[a] for cls in ("reporting_verbs", "report_nouns") for a, _ in an.spans(cls))
+        if outside_report or has_counter or has_offence or has_training:
+            return "quotation"
+    # A reporting verb or noun earlier in the sentence.
+    for k in range(i - 1, max(-1, i - 12), -1):
+        if an.sentence[k] != an.sentence[i]:
+            break
+        tok = an.toks[k]
+        is_verb = tok in classes["reporting_verbs"]
+        is_noun = not is_verb and any(b == k + 1 for _, b in an.spans("report_nouns"))
+        if not (is_verb or is_noun):
+            continue
+        if is_verb:
+            if k > 0 and an.toks[k - 1] in _PASSIVE and an.sentence[k - 1] == an.sentence[k]:
+                return "reporting"  # "was called a ...": the person it was said to is telling
+            subj, _m = _subject_of(an, k)
+            victim = k + 1 < len(an.toks) and an.toks[k + 1] in _VICTIM_OBJECTS
+            own_words = subj in _FIRST_PERSON_SUBJECTS and tok not in _SELF_REPORTING_VERBS
+            if own_words and not has_counter:
+                return None
+            if has_training and has_counter:
+                return "training_notice"
+            if has_counter:
+                return "counter_speech"
+            if has_offence or victim or in_quote:
+                return "reporting"
+            return None
+        # "words like X", "the term X": only with a counter or training cue.
+        if has_training:
+            return "training_notice"
+        if has_counter or has_offence:
+            return "counter_speech"
+        return None
+    # Counter-speech after the term ("X is not a word we use here").
+    if has_counter and any(an.sentence[a] == an.sentence[i] and a >= j for a, _ in an.spans("report_nouns")):
+        return "training_notice" if has_training else "counter_speech"
+    return None
+
+
+def insult_frame(an: Analysis, i: int, j: int, lexicon: Lexicon) -> bool:
+    toks = an.toks
+    before = lexicon.classes["insult_before"]
+    after = lexicon.classes["insult_after"]
+    if i > 0 and toks[i - 1] in before and an.sentence[i - 1] == an.sentence[i]:
+        return True
+    for a, b in an.spans("insult_before"):
+        if b == i or (b == i - 1 and toks[i - 1] in ("a", "an", "the")):
+            return True
+    if j < len(toks) and toks[j] in after and an.sentence[j] == an.sentence[j - 1]:
+        return True
+    return any(a == j for a, _ in an.spans("insult_after"))
+
+
+def reclaim_frame(an: Analysis, i: int, j: int, lexicon: Lexicon) -> bool:
+    toks = an.toks
+    before = lexicon.classes["reclaim_before"]
+    after = lexicon.classes["reclaim_after"]
+    for back in (1, 2):
+        k = i - back
+        if k < 0 or an.clause[k] != an.clause[i]:
+            break
+        if toks[k] in before:
+            return True
+        if toks[k] not in ("a", "an", "the", "so", "really", "very", "happily", "both", "proud", "that"):
+            break
+    for a, b in an.spans("reclaim_before"):
+        if b == i or (b == i - 1 and toks[i - 1] in ("a", "an", "the")):
+            return True
+    if j < len(toks) and toks[j] in after:
+        return True
+    return any(a == j for a, _ in an.spans("reclaim_after"))

@@ -1,0 +1,1 @@
+"""Quality measurements of chatwarden's detectors (evaluation reports, not runtime code)."""
