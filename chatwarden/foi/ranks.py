@@ -55,9 +55,9 @@ ABOVE_A_LABEL = "Senior staff (above Band A)"
 SHADOW_LABEL = "Shadow bands"
 STAFF_GROUPS = tuple(f"Band {b}" for b in STAFF_BANDS)
 
-_PREFIX = re.compile(r"^(?:a/|t/|acting\s+|temporary\s+|temp\s+)", re.I)
-_BAND = re.compile(r"^(?:band\s*|grade\s*)?([a-z])(?:\s*\(?shadow\)?)?$", re.I)
-_SHADOW = re.compile(r"^(?:shadow\s+band|band)\s*([h-y])$|^([h-y])\s+shadow$", re.I)
+_PREFIX = re.compile(r"^(?:a/|t/|acting\s+|temporary\s+|temp\s+)", re.IGNORECASE)
+_BAND = re.compile(r"^(?:band\s*|grade\s*)?([a-z])(?:\s*\(?shadow\)?)?$", re.IGNORECASE)
+_SHADOW = re.compile(r"^(?:shadow\s+band|band)\s*([h-y])$|^([h-y])\s+shadow$", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:

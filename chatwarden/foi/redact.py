@@ -316,15 +316,15 @@ class Redaction:
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _OFFICIAL_DOMAIN = re.compile(r"(?:\.|@)(?:police\.uk|pnn\.police\.uk|gov\.uk|nhs\.uk|nhs\.net|mopac\.london\.gov\.uk)$",
-                              re.I)
+                              re.IGNORECASE)
 _EXTENSION = re.compile(r"\b(?:ext(?:ension)?\.?|x)\s*:?\s*\d{3,6}\b|\b(?:MetPhone|Metphone|METPHONE)\s*:?\s*\d{4,7}\b",
-                        re.I)
+                        re.IGNORECASE)
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKPSTUW]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b")
 _STREET = re.compile(r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|"
                      r"Gardens|Court|Place|Crescent|Grove|Terrace|Hill|Square|Mews|Rise|Walk|Row|Park|Green|Parade|"
                      r"Vale|View|Wharf|Yard|Estate|Rd|St|Ave)\b\.?")
 _DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born)\s*:?\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}\s+[A-Z][a-z]+"
-                  r"\s+\d{4})", re.I)
+                  r"\s+\d{4})", re.IGNORECASE)
 _NAME_WORD = r"[A-Z][A-Za-z'’-]+"
 _TITLE_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lady|Lord)\.?\s+(?P<name>(?:[A-Z]\.?\s+)?" + _NAME_WORD
                          + r"(?:\s+" + _NAME_WORD + r"){0,2})")
@@ -377,7 +377,7 @@ def _name_patterns(person: Person) -> list[re.Pattern[str]]:
             f"{last},\\s*{first}"]
     if len(parts) > 2:
         alts.append(first + sp + sp.join(re.escape(m[0]) + r"\.?" for m in parts[1:-1]) + sp + last)
-    return [re.compile(r"(?<![\w'’-])(?:" + "|".join(dict.fromkeys(alts)) + r")(?![\w'’-])", re.I)]
+    return [re.compile(r"(?<![\w'’-])(?:" + "|".join(dict.fromkeys(alts)) + r")(?![\w'’-])", re.IGNORECASE)]
 
 
 class Detector:
@@ -537,7 +537,7 @@ class RedactionJob:
         covered."""
         if not text.strip():
             raise InputError("the text to redact is empty")
-        pat = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in text.split()) + r"(?!\w)", re.I)
+        pat = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in text.split()) + r"(?!\w)", re.IGNORECASE)
         added = []
         for u in self.source.units:
             for m in pat.finditer(u.text):

@@ -73,9 +73,7 @@ class Doc:
         """The document as plain text (what a reader can copy out of any rendering)."""
         out: list[str] = []
         for b in self.blocks:
-            if isinstance(b, Heading):
-                out += [b.text, ""]
-            elif isinstance(b, Para):
+            if isinstance(b, Heading) or isinstance(b, Para):
                 out += [b.text, ""]
             elif isinstance(b, Quote):
                 out += ["    " + line for line in b.text.split("\n")] + [""]
@@ -265,7 +263,7 @@ def render_pdf(doc: Doc, *, made: datetime | None = None, landscape: bool = Fals
     footer = t(doc.footer)
 
     class _PDF(FPDF):
-        def footer(self) -> None:  # noqa: D401 - fpdf hook
+        def footer(self) -> None:
             self.set_y(-12)
             self.set_font("DejaVu", "", 7)
             self.set_text_color(90, 90, 90)
@@ -315,14 +313,17 @@ def render_pdf(doc: Doc, *, made: datetime | None = None, landscape: bool = Fals
     return bytes(pdf.output())
 
 
-def _pdf_table(pdf, b: TableBlock, t) -> None:  # noqa: ANN001
+def _pdf_table(pdf, b: TableBlock, t) -> None:
     from fpdf.fonts import FontFace
 
     ncols = len(b.header)
-    first = min(70.0, max(30.0, pdf.epw * 0.3)) if ncols > 1 else pdf.epw
+    size = 8.5 if ncols <= 6 else 7.5
+    pdf.set_font("DejaVu", "", size)
+    labels = [t(b.header[0])] + [t(r[0]) for r in b.rows if r]
+    widest = max(pdf.get_string_width(x) for x in labels) + 2 * pdf.c_margin + 2
+    first = min(max(18.0, widest), pdf.epw * 0.35) if ncols > 1 else pdf.epw
     rest = (pdf.epw - first) / max(ncols - 1, 1)
     widths = (first, *([rest] * (ncols - 1))) if ncols > 1 else (first,)
-    pdf.set_font("DejaVu", "", 8.5)
     with pdf.table(col_widths=widths, text_align=("LEFT", *(["RIGHT"] * (ncols - 1))), line_height=4.6,
                    headings_style=FontFace(emphasis="BOLD"), first_row_as_headings=True, width=pdf.epw) as table:
         row = table.row()

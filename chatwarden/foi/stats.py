@@ -350,7 +350,7 @@ def _period_text(opts: StatsOptions) -> str:
     return f"{since} to {until}"
 
 
-def _label_fn(dim: str, opts: StatsOptions):  # noqa: ANN202
+def _label_fn(dim: str, opts: StatsOptions):
     if dim == "year":
         return lambda r: _year_label(_basis_date(r, opts), opts.financial_years)
     if dim == "rank":
@@ -380,7 +380,7 @@ def _axis(dim: str, values: set[str], population: str, opts: StatsOptions) -> Ax
             starts = sorted(int(v[:4]) for v in values)
             first = (lo.year - (lo.month < 4)) if lo else (starts[0] if starts else None)
             last = (hi.year - (hi.month < 4)) if hi else (starts[-1] if starts else None)
-            fmt = lambda y: f"{y}/{(y + 1) % 100:02d}"  # noqa: E731
+            fmt = lambda y: f"{y}/{(y + 1) % 100:02d}"
         else:
             nums = sorted(int(v) for v in values)
             first = lo.year if lo else (nums[0] if nums else None)
@@ -397,8 +397,8 @@ def _axis(dim: str, values: set[str], population: str, opts: StatsOptions) -> Ax
         return Axis("rank", "Rank group" if population == "officers" else "Staff band", tuple(labels), ordinal=True,
                     merge_label=_rank_merge)
     if dim == "platform":
-        labels = [v for v in PLATFORMS.values()] + sorted(values - set(PLATFORMS.values()))
-        return Axis(dim, title, tuple(labels))
+        labels = list(PLATFORMS.values()) + sorted(values - set(PLATFORMS.values()))
+        return Axis(dim, title, tuple(labels), other_label="Other platforms")
     if dim == "outcome":
         known = [o for o in OUTCOME_ORDER if o in values]
         return Axis(dim, title, tuple(known + sorted(values - set(OUTCOME_ORDER))), other_label="Other outcomes")

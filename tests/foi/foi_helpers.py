@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+
 def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 

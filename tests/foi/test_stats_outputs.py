@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from chatwarden.errors import InputError, PermissionDenied
 from chatwarden.foi import outputs
 from chatwarden.foi.disclosure import DisclosureRules
+from chatwarden.foi.ranks import rank_group
 from chatwarden.foi.stats import (
     CaseRecord,
     StatsOptions,
@@ -24,7 +25,6 @@ from chatwarden.foi.stats import (
     read_cases_csv,
     statistics,
 )
-from chatwarden.foi.ranks import rank_group
 from chatwarden.model import Actor
 
 PERIOD = StatsOptions(since=date(2017, 1, 1), until=date(2024, 12, 31))
