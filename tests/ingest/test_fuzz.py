@@ -6,7 +6,8 @@ from ``../shared/corpus/whatsapp`` with bytes flipped, cut short, lines duplicat
 swapped, NUL and CR inserted; (c) hostile zips (path traversal, absolute names, a bomb, a
 member that lies about its size, encryption, no transcript, an empty transcript, a nested
 zip ...); (d) bad inputs (empty, binary, invalid UTF-8 at a known offset, UTF-16 with and
-without BOM, a folder, a missing file).  Bugs found here and not fixed yet are strict xfails.
+without BOM, a folder, a missing file).  The damaged-zip, deflate, zip-version, member-name and
+leading-blank-line tests began as strict xfails for parser bugs these tests found (fixed in c56b641).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chatwarden.errors import (
@@ -183,14 +184,6 @@ def mutate(data: bytes, ops) -> bytes:
     return data
 
 
-def _leading_single_blank_line(data: bytes) -> bool:
-    # Known parser bug (test_single_leading_blank_line_is_accounted): kept out of the property.
-    for bom in (codecs.BOM_UTF8, b""):
-        if data.startswith(bom + b"\n") and not data.startswith(bom + b"\n\n"):
-            return True
-    return False
-
-
 @pytest.mark.shared
 @settings(SETTINGS, max_examples=1000)
 @given(data=st.data())
@@ -204,7 +197,6 @@ def test_mutated_real_exports_parse_or_fail_cleanly(corpus_dir: Path, data):
         name = next(n for n, _ in members if n.endswith(".txt") and not n.startswith("__MACOSX"))
         raw = dict(members)[name]
     mutated = mutate(raw, data.draw(mutations()))
-    assume(not _leading_single_blank_line(mutated))
     with tempfile.TemporaryDirectory() as tmp:
         if source.suffix == ".zip":
             path = Path(tmp) / source.name
@@ -218,11 +210,7 @@ def test_mutated_real_exports_parse_or_fail_cleanly(corpus_dir: Path, data):
             assert_every_line_accounted(path, result)
 
 
-@pytest.mark.xfail(strict=True, reason="parser bugs: archive.py lets zlib.error (corrupt deflate data), "
-                   "NotImplementedError (unsupported 'version needed') and UnicodeDecodeError (UTF-8 flagged "
-                   "name that is not UTF-8) escape instead of ArchiveError",
-                   raises=(zlib.error, NotImplementedError, UnicodeDecodeError))
-@settings(SETTINGS, max_examples=150, report_multiple_bugs=False)
+@settings(SETTINGS, max_examples=300)
 @given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=4))
 def test_zips_with_damaged_bytes_fail_cleanly(flips):
     style = STYLES["android-dmy-slash-comma-yyyy"]
@@ -381,22 +369,15 @@ def _deflate_damaged_zip() -> bytes:
     return bytes(data)
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: archive.GuardedReader.blocks() does not catch zlib.error, so "
-                   "a zip member with corrupt deflate data raises zlib.error instead of ArchiveError", raises=zlib.error)
 def test_corrupt_deflate_data_is_an_archive_error(tmp_path):
     _expect(tmp_path, _deflate_damaged_zip(), ArchiveError, "member #1")
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: archive.open_zip() does not catch NotImplementedError, raised "
-                   "by zipfile.ZipFile for a 'version needed to extract' above 6.3", raises=NotImplementedError)
 def test_unsupported_zip_version_is_an_archive_error(tmp_path):
     data = patch_central(zip_bytes([("_chat.txt", CHAT)]), 0, version_needed=100)
     _expect(tmp_path, data, ArchiveError, "zip")
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: archive.open_zip() does not catch UnicodeDecodeError, raised "
-                   "by zipfile.ZipFile for a member name flagged UTF-8 (bit 11) that is not UTF-8",
-                   raises=UnicodeDecodeError)
 def test_member_name_that_is_not_utf8_is_an_archive_error(tmp_path):
     data = zip_bytes([("_chat.txt", CHAT), ("IMG-\u00e9.jpg", b"x")])
     data = patch_central(data, 1, flags=0x800)
@@ -503,9 +484,6 @@ def test_the_cli_reports_one_line_and_exit_code_2(tmp_path):
         assert res.output.count("\n") == 1 and res.output.startswith("chatwarden: error: ") and str(path) in res.output
 
 
-@pytest.mark.xfail(strict=True, reason="parser bug: a file whose first line is a single empty line ('\\n' then a "
-                   "header) leaves line 1 unaccounted: no message, no warning (two blank lines are both reported)",
-                   raises=AssertionError)
 def test_single_leading_blank_line_is_accounted(tmp_path):
     path = _write(tmp_path, b"\n27/03/2022, 21:41 - Alice: hi\n", "export.txt")
     assert_every_line_accounted(path, parse_export(path))
