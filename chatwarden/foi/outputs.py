@@ -25,8 +25,8 @@ FORMATS = ("csv", "xlsx", "html", "pdf", "docx", "json")
 
 
 def _heading_for(pop: str) -> str:
-    return {"officers": "Police officer data", "staff": "Police staff data", "findings": "Monitoring findings"}.get(
-        pop, pop)
+    return {"officers": "Police officer data", "staff": "Police staff data", "findings": "Monitoring findings",
+            "cases": "Cases opened from findings"}.get(pop, pop)
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -101,7 +101,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def _short(t: PublishedTable, pop: str) -> str:
-    who = {"officers": "Officers", "staff": "Staff", "findings": "Findings"}.get(pop, pop)
+    who = {"officers": "Officers", "staff": "Staff", "findings": "Findings", "cases": "Cases"}.get(pop, pop)
     col = t.col_title or "total"
     return f"{who} - {t.row_title} x {col}" if t.col_title else f"{who} - {t.row_title}"
 

@@ -34,6 +34,7 @@ from chatwarden.foi.stats import (
     findings_statistics,
     read_cases_csv,
     read_cases_store,
+    read_casework_store,
     read_findings_store,
     statistics,
 )
@@ -70,10 +71,12 @@ def misconduct_statistics(store: Store | None, actor: Actor, *, options: StatsOp
 
 def monitoring_statistics(store: Store, actor: Actor, *, since: date | None = None, until: date | None = None,
                           rules: DisclosureRules | None = None) -> StatsResult:
-    """Confirmed and escalated findings by year and category (no people in it)."""
+    """Confirmed and escalated findings by year and category, and cases opened from them
+    by year and kind (no people in either)."""
     require(actor, ACTION)
     with store.transaction() as conn:
-        result = findings_statistics(read_findings_store(conn), since=since, until=until, rules=rules)
+        result = findings_statistics(read_findings_store(conn), since=since, until=until, rules=rules,
+                                     casework=read_casework_store(conn))
         audit.record(conn, actor, "foi.stats", "findings", None, after={"counted": result.counted})
     return result
 

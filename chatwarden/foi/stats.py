@@ -491,35 +491,68 @@ def statistics(records: Sequence[CaseRecord], opts: StatsOptions | None = None,
     return StatsResult(title, _period_text(opts), tables, notes, report, counted)
 
 
-def findings_statistics(findings: Sequence[FindingRecord], *, since: date | None = None, until: date | None = None,
-                        rules: DisclosureRules | None = None) -> StatsResult:
-    """Confirmed or escalated monitoring findings by year and category."""
-    rules = rules or DisclosureRules()
-    chosen = [f for f in findings if f.created_on and not (since and f.created_on < since)
-              and not (until and f.created_on > until)]
-    years = sorted({str(f.created_on.year) for f in chosen})
-    if since or until:
-        if chosen or (since and until):
-            lo = since.year if since else int(years[0])
-            hi = until.year if until else int(years[-1])
-            years = [str(y) for y in range(lo, hi + 1)]
-    cats = {category_label(f.category) for f in chosen}
-    order = [category_label(c) for c in CATEGORY_LABELS]
-    cat_axis = Axis("category", "Category", tuple([c for c in order if c in cats] + sorted(cats - set(order))),
-                    other_label="Other categories")
-    year_axis = Axis("year", "Year", tuple(years), ordinal=True)
-    counts = [[0] * len(cat_axis.labels) for _ in years]
+CASE_KINDS = {"misconduct-referral": "Misconduct referral", "data-protection-incident": "Data protection incident",
+              "supervisor-advice": "Supervisor advice"}
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    opened_on: date
+    kind: str
+
+
+def read_casework_store(conn: Connection) -> list[CaseOpened]:
+    """Cases opened from findings (``cases``): date opened and kind only."""
+    from chatwarden.store.tables import cases as c
+
+    rows = conn.execute(select(c.c.opened_at, c.c.kind).order_by(c.c.id)).all()
+    return [CaseOpened(_as_date(r.opened_at), r.kind) for r in rows]
+
+
+def _year_table(items: Sequence[tuple[date, str]], key: str, title: str, col_title: str, order: Sequence[str],
+                since: date | None, until: date | None) -> tuple[Table | None, int]:
+    chosen = [(d, lab) for d, lab in items if d and not (since and d < since) and not (until and d > until)]
+    nums = sorted({d.year for d, _ in chosen})
+    first = since.year if since else (nums[0] if nums else None)
+    last = until.year if until else (nums[-1] if nums else None)
+    years = [str(y) for y in range(first, last + 1)] if first is not None and last is not None else []
+    labels = {lab for _, lab in chosen}
+    cols = [o for o in order if o in labels] + sorted(labels - set(order))
+    if not years or not cols:
+        return None, len(chosen)
+    counts = [[0] * len(cols) for _ in years]
     yi = {y: i for i, y in enumerate(years)}
-    ci = {c: i for i, c in enumerate(cat_axis.labels)}
-    for f in chosen:
-        counts[yi[str(f.created_on.year)]][ci[category_label(f.category)]] += 1
+    ci = {c: i for i, c in enumerate(cols)}
+    for d, lab in chosen:
+        counts[yi[str(d.year)]][ci[lab]] += 1
+    return Table(key, title, Axis("year", "Year", tuple(years), ordinal=True),
+                 Axis(key + "-col", col_title, tuple(cols), other_label="Other"),
+                 tuple(tuple(r) for r in counts)), len(chosen)
+
+
+def findings_statistics(findings: Sequence[FindingRecord], *, since: date | None = None, until: date | None = None,
+                        rules: DisclosureRules | None = None, casework: Sequence[CaseOpened] = ()) -> StatsResult:
+    """Confirmed or escalated monitoring findings by year and category, and (``casework``)
+    cases opened from them by year and kind.  Each is protected on its own: they count
+    different things."""
+    rules = rules or DisclosureRules()
     report = DisclosureReport(rules)
-    tables: list[PublishedTable] = []
-    if years and cat_axis.labels:
-        tables, _ = protect([Table("findings-year-category", "Monitoring findings: confirmed breaches by year and "
-                                   "category", year_axis, cat_axis, tuple(tuple(r) for r in counts))], rules, report)
+    order = [category_label(c) for c in CATEGORY_LABELS]
+    ft, nf = _year_table([(f.created_on, category_label(f.category)) for f in findings], "findings-year-category",
+                         "Monitoring findings: confirmed breaches by year and category", "Category", order, since,
+                         until)
+    tables: dict[str, list[PublishedTable]] = {"findings": protect([ft], rules, report)[0] if ft else []}
+    counted = {"findings": nf}
+    notes_extra = []
+    if casework:
+        ct, nc = _year_table([(c.opened_on, CASE_KINDS.get(c.kind, c.kind)) for c in casework], "cases-year-kind",
+                             "Cases opened from findings by year and kind", "Kind of case", list(CASE_KINDS.values()),
+                             since, until)
+        tables["cases"] = protect([ct], rules, report)[0] if ct else []
+        counted["cases"] = nc
+        notes_extra.append("Cases are placed by the date they were opened.")
     opts = StatsOptions(since=since, until=until)
     notes = [f"Period: {_period_text(opts)}.", "Findings confirmed or escalated by a reviewer; one message or chat "
-             "can give more than one finding.", rules.legend()]
-    return StatsResult("Messaging policy breaches found by monitoring", _period_text(opts), {"findings": tables},
-                       notes, report, {"findings": len(chosen)})
+             "can give more than one finding.", *notes_extra, rules.legend()]
+    return StatsResult("Messaging policy breaches found by monitoring", _period_text(opts), tables, notes, report,
+                       counted)

@@ -250,3 +250,35 @@ def test_rules_pass_through(sample_result):
                    DisclosureRules(rounding=5, marker="c"))
     t = r.tables["officers"][0]
     assert t.body()[0] == ["2020", "10", "0", "0", "10"]
+
+
+def test_monitoring_statistics_from_findings_and_cases(store, admin):
+    from chatwarden.foi import service
+    from chatwarden.store.tables import cases, chats, findings, scans
+
+    now = datetime.now(UTC)
+    with store.transaction() as conn:
+        chat_id = conn.execute(insert(chats).values(key="k" * 64, name="c", platform="whatsapp", is_group=True,
+                                                    created_at=now, updated_at=now, message_count=0, disposed=False)
+                               .returning(chats.c.id)).scalar_one()
+        scan_id = conn.execute(insert(scans).values(chat_id=chat_id, kind="import", policy_version="p",
+                                                    detector_versions={}, messages_scanned=0, findings_new=0,
+                                                    started_at=now).returning(scans.c.id)).scalar_one()
+        rows = []
+        for n in range(14):
+            rows.append({"chat_id": chat_id, "scan_id": scan_id, "rule": "r", "title": "t",
+                         "category": ["offensive-conduct", "personal-use", "official-sensitive"][n % 3],
+                         "severity": "high", "severity_rank": 2, "score": 1.0, "subject": "", "anchor": str(n),
+                         "explanation": "", "action": "", "citation": {}, "evidence": {}, "policy_version": "p",
+                         "status": "dismissed" if n == 13 else "confirmed",
+                         "created_at": datetime(2023 + n % 2, 3, 1, tzinfo=UTC), "updated_at": now})
+        conn.execute(insert(findings), rows)
+        conn.execute(insert(cases), [{"ref": f"CW-{n}", "kind": "misconduct-referral", "title": "x", "status": "open",
+                                      "opened_by": "a", "opened_at": datetime(2023, 5, 1, tzinfo=UTC),
+                                      "legal_hold": False} for n in range(6)])
+    result = service.monitoring_statistics(store, admin)
+    assert result.counted == {"findings": 13, "cases": 6}
+    f = result.tables["findings"][0]
+    assert f.row_labels == ("2023", "2024") and f.grid[-1][-1].value == 13
+    assert result.tables["cases"][0].body() == [["2023", "6"]]
+    assert "Cases opened from findings" in outputs.to_csv(result)
