@@ -54,8 +54,11 @@ def create_app(settings: Settings, store: Any = None, analyzer: Any = None, *,
     from chatwarden.web.routes import ROUTERS
     from chatwarden.web.security import LoginLimiter
 
+    from chatwarden.web.storeguard import guard
+
     if store is None:
         store = Store.open(settings)
+    store = guard(store)
     set_pseudonymised_review(settings.pseudonymise_first_line)
     app = FastAPI(title="chatwarden", version=__version__, debug=False, openapi_url=None, docs_url=None,
                   redoc_url=None, swagger_ui_oauth2_redirect_url=None,
