@@ -13,10 +13,8 @@ from chatwarden.store.tables import audit_log
 
 
 def list_entries(store: Store, actor: Actor, *, actor_filter: str | None = None, action: str | None = None,
-                 subject: str | None = None, before_id: int | None = None, limit: int = 50,
-                 **kw: Any) -> list[dict[str, Any]]:
+                 subject: str | None = None, before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
     require(actor, "audit.view")
-    actor_filter = actor_filter or kw.get("actor")
     q = select(audit_log).order_by(audit_log.c.id.desc()).limit(max(1, min(limit, 500)))
     if actor_filter:
         q = q.where((audit_log.c.actor_name == actor_filter) | (audit_log.c.actor_id == actor_filter))

@@ -414,7 +414,8 @@ def audit_list(actor: str | None, action: str | None, subject: str | None, limit
     from chatwarden.audit_view import list_entries
 
     st = state()
-    rows = list_entries(st.store(create=False), st.actor, actor=actor, action=action, subject=subject, limit=limit)
+    rows = list_entries(st.store(create=False), st.actor, actor_filter=actor, action=action, subject=subject,
+                        limit=limit)
     if as_json:
         _echo_json(rows)
     else:

@@ -206,6 +206,13 @@ def _ampm_is_pm(marker: str) -> bool | None:
 
 def time_parts(text: str) -> tuple[int, int, int] | None:
     """(hour, minute, second) in 24-hour form, or None when the time is impossible."""
+    n = len(text)
+    if (n == 5 or n == 8) and text.isascii() and text[2] == ":" and (n == 5 or text[5] == ":"):
+        try:  # the common "HH:MM" / "HH:MM:SS"
+            h, mi, sec = int(text[:2]), int(text[3:5]), (int(text[6:8]) if n == 8 else 0)
+        except ValueError:
+            return None
+        return (h, mi, sec) if h < 24 and mi < 60 and sec < 60 else None
     m = TIME_ONLY.fullmatch(text.translate(_STRIP))
     if m is None:
         return None

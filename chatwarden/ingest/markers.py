@@ -64,10 +64,37 @@ class SystemPattern:
     kind: str
     lang: str
     regex: re.Pattern[str]
+    trigger: str | None  # a literal every match contains: a cheap test before the regex
+
+
+def _trigger(rx: str) -> str | None:
+    """The longest plain literal outside any group (depth 0) of a pattern, if any."""
+    best, run, depth, i = "", "", 0, 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            run = ""
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+            run = ""
+        elif c == ")":
+            depth -= 1
+            run = ""
+        elif depth == 0 and c not in "[]{}.*+?|^$":
+            run += c
+            if len(run.strip()) > len(best.strip()):
+                best = run
+        else:
+            run = ""
+        i += 1
+    best = best.strip()
+    return best if len(best) >= 4 else None
 
 
 def _p(kind: str, lang: str, rx: str) -> SystemPattern:
-    return SystemPattern(kind, lang, re.compile(rx, re.DOTALL))
+    return SystemPattern(kind, lang, re.compile(rx, re.DOTALL), _trigger(rx))
 
 
 # Order matters: the first full match wins; specific forms precede general ones
@@ -366,6 +393,8 @@ def match_system(text: str) -> SystemMatch | None:
     """Classify a sender-less line (marks already stripped).  None when nothing matches."""
     text = text.translate(NUKTA)
     for pat in SYSTEM_PATTERNS:
+        if pat.trigger is not None and pat.trigger not in text:
+            continue
         m = pat.regex.fullmatch(text)
         if m is None:
             continue

@@ -553,7 +553,8 @@ class WhatsAppParser:
                         text = p_body[p_colon + 2 :]
                         if text.endswith("\r"):
                             text = text[:-1]
-                        if text.isascii() and text not in exact and not text.endswith((")", ">")) and "http" not in text:
+                        if ((text.isascii() or mk.MARK_RE.search(text) is None) and text not in exact
+                                and not text.endswith((")", ">")) and "http" not in text):
                             info[2][0] += 1
                             msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
                 yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
