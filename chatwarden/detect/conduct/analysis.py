@@ -502,6 +502,12 @@ def report_context(an: Analysis, i: int, j: int, lexicon: Lexicon) -> str | None
         outside_report = any(not an.in_quote[a] for cls in ("reporting_verbs", "report_nouns") for a, _ in an.spans(cls))
         if outside_report or has_counter or has_offence or has_training:
             return "quotation"
+    if an.quote_spans and not in_quote:
+        # With quotation marks in the message, the quoted words are the reported ones;
+        # everything outside them is the writer's own.
+        if has_counter and any(an.sentence[a] == an.sentence[i] and a >= j for a, _ in an.spans("report_nouns")):
+            return "training_notice" if has_training else "counter_speech"
+        return None
     # A reporting verb or noun earlier in the sentence.
     for k in range(i - 1, max(-1, i - 12), -1):
         if an.sentence[k] != an.sentence[i]:

@@ -228,7 +228,7 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
         if ctx is not None:
             contexts.add(ctx)
             continue
-        if entry.kind == "threat" and professional and _past_tense(toks[i]):
+        if entry.kind in ("threat", "sexual") and professional and _past_tense(toks[i]):
             contexts.add("professional")
             continue
         framed = entry.kind in FRAMED_KINDS and insult_frame(an, i, j, lexicon)

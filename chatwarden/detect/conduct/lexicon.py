@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -331,10 +332,13 @@ _LinedLoader.yaml_implicit_resolvers = {
 _LinedLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
 
 
-def _read_yaml(name: str, problems: list[str]) -> Any:
+def _read_yaml(name: str, problems: list[str], root: Path | None = None) -> Any:
     path = f"{DATA_DIR}/{name}.yaml"
     try:
-        text = resources.files(DATA_PACKAGE).joinpath(path).read_text(encoding="utf-8")
+        if root is not None:
+            text = (root / f"{name}.yaml").read_text(encoding="utf-8")
+        else:
+            text = resources.files(DATA_PACKAGE).joinpath(path).read_text(encoding="utf-8")
     except OSError as exc:
         problems.append(f"{path}: cannot read ({exc.__class__.__name__})")
         return None
@@ -419,12 +423,13 @@ def _expand_plurals(term: str) -> list[str]:
     return [" ".join(words[:-1] + [p]) for p in plural_forms(words[-1])]
 
 
-def load_lexicon() -> Lexicon:
-    """Load and compile every data file; raise ConfigError listing all problems."""
+def load_lexicon(root: Path | None = None) -> Lexicon:
+    """Load and compile every data file (from the package, or from the folder ``root``);
+    raise ConfigError listing all problems."""
     problems: list[str] = []
 
     # Cue classes first: patterns refer to them.
-    cues = _read_yaml("cues", problems)
+    cues = _read_yaml("cues", problems, root)
     classes: dict[str, frozenset[str]] = {}
     cue_phrases: dict[str, list[tuple[str, ...]]] = {}
     if isinstance(cues, dict) and isinstance(cues.get("classes"), dict):
@@ -455,7 +460,7 @@ def load_lexicon() -> Lexicon:
     term_count = 0
 
     for name in LABEL_FILES:
-        data = _read_yaml(name, problems)
+        data = _read_yaml(name, problems, root)
         where_file = f"{DATA_DIR}/{name}.yaml"
         if data is None:
             continue
@@ -548,7 +553,7 @@ def load_lexicon() -> Lexicon:
                             single_terms.setdefault(len(tok), set()).add(tok)
 
     groups: dict[str, Group] = {}
-    gdata = _read_yaml("groups", problems)
+    gdata = _read_yaml("groups", problems, root)
     if isinstance(gdata, dict) and isinstance(gdata.get("groups"), list):
         for raw in gdata["groups"]:
             if not isinstance(raw, dict):
