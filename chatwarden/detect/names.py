@@ -138,10 +138,16 @@ def load_lexicon(text: str, filename: str) -> NameLexicon:
     if problems:
         raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems)
 
-    rank_alt = trie_pattern(sorted({f for r in lists["ranks"] for f in _rank_forms(r)}))
+    # One trie per first letter, the boundary checked after that letter, so that re can
+    # skip quickly to letters that can start a rank.
+    groups: dict[str, list[str]] = {}
+    for form in sorted({f for r in lists["ranks"] for f in _rank_forms(r)}):
+        groups.setdefault(form[0], []).append(form[1:])
+    rank_alt = "(?:" + "|".join(
+        re.escape(c) + r"(?<![\w/].)" + trie_pattern(rest) for c, rest in sorted(groups.items())) + ")"
     particles = "|".join(re.escape(p) for p in sorted(set(lists["particles"]), key=len, reverse=True))
     officer = re.compile(
-        rf"(?<![\w/])(?P<rank>{rank_alt})\.?[ \t]+"
+        rf"(?P<rank>{rank_alt})\.?[ \t]+"
         rf"(?P<rest>(?:{_COLLAR}|{_NAMETOK}\.?)(?:[ \t]+(?:{_COLLAR}|{_NAMETOK}\.?)){{0,3}})"
     )
     run = re.compile(  # the boundary is checked after the first capital so that re can skip to capitals
@@ -255,7 +261,8 @@ class NameDetector(TextDetector):
                 officer_spans.append((h.start, h.end))
         for m in lex.run.finditer(view):
             g = m.group()
-            if " " not in g and "\t" not in g and not self._caps_surname(g):
+            if " " not in g and "\t" not in g and (
+                    not (g.isupper() or g.startswith(("Mc", "Mac"))) or not self._caps_surname(g)):
                 continue  # one word: a sentence start, a place, a first name alone, an acronym
             run_start = m.start()
             toks = [(t.group(), run_start + t.start(), run_start + t.end()) for t in _TOKEN.finditer(g)]

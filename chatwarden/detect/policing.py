@@ -296,7 +296,8 @@ def compile_rules(text: str, filename: str, labels: frozenset[str], detector: st
         trig = _str_list(raw["triggers"], at(raw, "triggers"), problems)
         for t in trig:
             if t != t.lower() or not _TRIGGER.match(t):
-                problems.append(f"{at(raw, 'triggers')}: bad trigger {t!r} (lower case, starting with a letter or digit)")
+                problems.append(f"{at(raw, 'triggers')}: bad trigger {t!r} "
+                                "(lower case, starting with a letter or digit)")
         yield_to: frozenset[str] = frozenset()
         if "yield_to" in raw:
             names = _str_list(raw["yield_to"], at(raw, "yield_to"), problems)

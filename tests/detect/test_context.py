@@ -104,7 +104,8 @@ def test_media_from_public_scores_and_explains() -> None:
 
 
 def test_evidential_words_without_any_officer_score_lower() -> None:
-    msgs = [msg(0, "Sam Hill", "what happened?"), msg(1, PUBLIC, "I filmed him doing it", 1), media(2, PUBLIC, VIDEO, 1)]
+    msgs = [msg(0, "Sam Hill", "what happened?"), msg(1, PUBLIC, "I filmed him doing it", 1),
+            media(2, PUBLIC, VIDEO, 1)]
     f = next(f for f in DET.detect(msgs, {}) if f.label == "evidence.media_from_public")
     assert f.score == 0.6
 

@@ -36,7 +36,8 @@ RULE_EXAMPLES = [(r.id, r.label, t, True) for r in DET.rules.rules for t in r.ma
 
 
 @pytest.mark.parametrize(("rule", "label", "text", "should_match"), RULE_EXAMPLES,
-                         ids=[f"{r}-{'match' if m else 'no_match'}-{i}" for i, (r, _, _, m) in enumerate(RULE_EXAMPLES)])
+                         ids=[f"{r}-{'match' if m else 'no_match'}-{i}"
+                              for i, (r, _, _, m) in enumerate(RULE_EXAMPLES)])
 def test_rule_examples(rule: str, label: str, text: str, should_match: bool) -> None:
     assert (label in labels_of(text)) is should_match
 
@@ -89,7 +90,8 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "label", "covered"), POSITIVES, ids=[p[1] + "-" + str(i) for i, p in enumerate(POSITIVES)])
+@pytest.mark.parametrize(("text", "label", "covered"), POSITIVES,
+                         ids=[p[1] + "-" + str(i) for i, p in enumerate(POSITIVES)])
 def test_positive_per_label_with_span(text: str, label: str, covered: str) -> None:
     h = hit(text, label)
     assert 0 <= h.start < h.end <= len(text)
