@@ -16,11 +16,16 @@ Labels (see :data:`LABELS`):
 
 The rules are data (``lexicons/policing.yaml``): each has a label, a base score, a reason,
 trigger words, patterns, optional ``unless``/``requires`` patterns looked for in the same
-sentence, context words and examples.  :func:`compile_rules` validates the file strictly
-(unknown keys, unknown labels or macros, bad regexes and duplicate ids are all reported at
-once with ``file:line``) and builds one prefilter for the whole file: a trie-shaped regex of
-every trigger, run once per message on a lower-cased copy.  Only the rules whose triggers
-occur are then tried, so a message with none of the words costs one regex scan.
+sentence, context words, ``yield_to`` labels and examples.  :func:`compile_rules` validates
+the file strictly (unknown keys, unknown labels or macros, bad regexes, upper-case letters
+in patterns that run on lower-cased text and duplicate ids are all reported at once with
+``file:line``) and builds one prefilter for the whole file: a trie-shaped regex of every
+trigger, run once per message on a lower-cased copy.  Only the rules whose triggers occur
+are then tried, so a message with none of the words costs one regex scan.
+
+A message gets at most one hit per label, from the best-scored rule that matches.  The
+allowed-use labels (``arrange.*``) give way (``yield_to``) when the same message carries
+prohibited content, because the policy reads them as a reason to stay silent.
 """
 
 from __future__ import annotations
@@ -195,7 +200,7 @@ def compile_rules(text: str, filename: str, labels: frozenset[str], detector: st
     for key in data:
         if key not in TOP_KEYS:
             problems.append(f"{at(data, key)}: unknown key {key!r}")
-    for key in TOP_KEYS - set(data):
+    for key in sorted(TOP_KEYS - set(data)):
         problems.append(f"{at(data)}: missing key {key!r}")
     if data.get("detector") not in (None, detector):
         problems.append(f"{at(data, 'detector')}: file is for detector {data.get('detector')!r}, not {detector!r}")
