@@ -20,6 +20,8 @@ What is measured (all numbers are computed here, on this machine, when it runs):
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import random
 import sys
 import time
@@ -254,6 +256,7 @@ class SpeedResult:
     us_per_candidate: float
     us_per_other: float
     us_worst_mix: float  # every message a candidate (the police lines and HateCheck cases)
+    machine: str = ""
 
 
 def measure_speed(det: ConductDetector, messages: Sequence[str], repeats: int = 3) -> SpeedResult:
@@ -283,7 +286,13 @@ def measure_speed(det: ConductDetector, messages: Sequence[str], repeats: int = 
             best_t = min(best_t, time.process_time() - t0)
         return best_t / len(batch) * 1e6
 
+    try:
+        load = "load average {:.1f}".format(os.getloadavg()[0])
+    except OSError:  # not available on this platform
+        load = "load average unknown"
+    machine = f"{platform.python_implementation()} {platform.python_version()} on {os.cpu_count()} CPU(s), {load}"
     return SpeedResult(
+        machine=machine,
         messages=len(messages),
         us_per_message=best / len(messages) * 1e6,
         candidates=len(cand),
@@ -404,7 +413,8 @@ def metrics_markdown(
             f"**{speed.us_per_message:.1f} µs per message** on average "
             f"({1e6 / speed.us_per_message:,.0f} messages per CPU-second). "
             f"{speed.candidates:,} messages ({_pct(speed.candidates / speed.messages)}) passed the prefilter and were "
-            f"analysed and scored ({speed.us_per_candidate:.1f} µs each); the others took {speed.us_per_other:.1f} µs each."
+            f"analysed and scored ({speed.us_per_candidate:.1f} µs each); the others took {speed.us_per_other:.1f} µs each. "
+            f"Measured with {speed.machine} (a shared machine: other work ran at the same time)."
         )
         w("")
     w("## Model")

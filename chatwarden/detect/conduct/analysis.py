@@ -179,7 +179,7 @@ class Analysis:
 
     __slots__ = (
         "text_len", "toks", "starts", "ends", "sentence", "clause", "in_quote", "negated", "cue_at",
-        "lex", "groups", "quote_spans", "dropped",
+        "lex", "groups", "quote_spans", "dropped", "_edges",
     )
 
     def __init__(self) -> None:
@@ -199,6 +199,7 @@ class Analysis:
         # lexicon matches set aside because a neighbouring word or a word in the message
         # shows the harmless sense ("fit to detain", "packet of ...")
         self.dropped: int = 0
+        self._edges: dict[tuple[str, int], frozenset[int]] = {}
 
     # -- small queries ---------------------------------------------------------------
     def has(self, cls: str) -> bool:
@@ -215,6 +216,20 @@ class Analysis:
                 if best is None or a > best:
                     best = a
         return best
+
+    def starts_of(self, cls: str) -> frozenset[int]:
+        return self._edge(cls, 0)
+
+    def ends_of(self, cls: str) -> frozenset[int]:
+        return self._edge(cls, 1)
+
+    def _edge(self, cls: str, side: int) -> frozenset[int]:
+        key = (cls, side)
+        got = self._edges.get(key)
+        if got is None:
+            got = frozenset(span[side] for span in self.cue_at.get(cls, ()))
+            self._edges[key] = got
+        return got
 
     def token_classes(self, *classes: str) -> set[int]:
         """Indices of tokens covered by a cue of any of ``classes``."""
@@ -411,7 +426,14 @@ def analyse(
     spans = _quote_spans(view) if ('"' in view or "'" in view) else []
     an.quote_spans = spans
     if spans:
-        an.in_quote = [any(a <= s < b for a, b in spans) for s in starts]
+        ordered = sorted(spans)
+        in_quote = [False] * n
+        q = 0
+        for k, s in enumerate(starts):  # token starts ascend: one sweep
+            while q < len(ordered) and ordered[q][1] <= s:
+                q += 1
+            in_quote[k] = any(a <= s < b for a, b in ordered[q : q + 2])
+        an.in_quote = in_quote
     else:
         an.in_quote = [False] * n
 
@@ -514,7 +536,7 @@ def report_context(an: Analysis, i: int, j: int, lexicon: Lexicon) -> str | None
             break
         tok = an.toks[k]
         is_verb = tok in classes["reporting_verbs"]
-        is_noun = not is_verb and any(b == k + 1 for _, b in an.spans("report_nouns"))
+        is_noun = not is_verb and (k + 1) in an.ends_of("report_nouns")
         if not (is_verb or is_noun):
             continue
         if is_verb:
@@ -550,12 +572,12 @@ def insult_frame(an: Analysis, i: int, j: int, lexicon: Lexicon) -> bool:
     after = lexicon.classes["insult_after"]
     if i > 0 and toks[i - 1] in before and an.sentence[i - 1] == an.sentence[i]:
         return True
-    for a, b in an.spans("insult_before"):
-        if b == i or (b == i - 1 and toks[i - 1] in ("a", "an", "the")):
-            return True
+    ends = an.ends_of("insult_before")
+    if i in ends or (i - 1 in ends and toks[i - 1] in ("a", "an", "the")):
+        return True
     if j < len(toks) and toks[j] in after and an.sentence[j] == an.sentence[j - 1]:
         return True
-    return any(a == j for a, _ in an.spans("insult_after"))
+    return j in an.starts_of("insult_after")
 
 
 def reclaim_frame(an: Analysis, i: int, j: int, lexicon: Lexicon) -> bool:
@@ -570,9 +592,9 @@ def reclaim_frame(an: Analysis, i: int, j: int, lexicon: Lexicon) -> bool:
             return True
         if toks[k] not in ("a", "an", "the", "so", "really", "very", "happily", "both", "proud", "that"):
             break
-    for a, b in an.spans("reclaim_before"):
-        if b == i or (b == i - 1 and toks[i - 1] in ("a", "an", "the")):
-            return True
+    ends = an.ends_of("reclaim_before")
+    if i in ends or (i - 1 in ends and toks[i - 1] in ("a", "an", "the")):
+        return True
     if j < len(toks) and toks[j] in after:
         return True
-    return any(a == j for a, _ in an.spans("reclaim_after"))
+    return j in an.starts_of("reclaim_after")

@@ -42,7 +42,7 @@ from chatwarden.detect.conduct.analysis import (
     reclaim_frame,
     report_context,
 )
-from chatwarden.detect.conduct.lexicon import IDENTITY_LABELS, LABELS, PROFANITY, Entry, Group, Lexicon, load_lexicon
+from chatwarden.detect.conduct.lexicon import IDENTITY_LABELS, LABELS, PROFANITY, Group, Lexicon, load_lexicon
 from chatwarden.detect.conduct.model import ConductModel, load_packaged_model, sigmoid
 from chatwarden.errors import ConfigError
 
@@ -120,13 +120,17 @@ def _default_state() -> _State:
 def _drop_contained(pending: list[tuple[str, int, int, float, str, str]]) -> list[tuple[str, int, int, float, str, str]]:
     """A lexicon hit inside a longer lexicon hit that fired is not reported twice (a phrase
     beats a word inside it); classifier hits (the whole text) are kept."""
-    spans = [(p[1], p[2]) for p in pending if p[4] != "model"]
-    out = []
-    for p in pending:
-        if p[4] != "model" and any(a <= p[1] and p[2] <= b and (b - a) > (p[2] - p[1]) for a, b in spans):
-            continue
-        out.append(p)
-    return out
+    if len(pending) < 2:
+        return pending
+    spans = sorted({(p[1], p[2]) for p in pending if p[4] != "model"}, key=lambda s: (s[0], -s[1]))
+    covered: set[tuple[int, int]] = set()
+    reach_start, reach = -1, -1
+    for a, b in spans:
+        if b <= reach and (a, b) != (reach_start, reach):
+            covered.add((a, b))  # inside a longer span that starts at or before it
+        elif b > reach:
+            reach_start, reach = a, b
+    return [p for p in pending if p[4] == "model" or (p[1], p[2]) not in covered]
 
 
 class ConductDetector(TextDetector):
@@ -250,7 +254,7 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
             if entry.label == BULLYING and not an.cue_in_sentence("second_person", i):
                 continue  # an insult between colleagues is addressed to someone
             p = prob()
-            if not (p >= threshold or framed):
+            if not (framed or (p >= threshold and not entry.frame_only)):
                 contexts.add("needs_context")
                 continue
             score = round(max(0.5, min(entry.base_score, 0.5 + 0.5 * p)), 4)
@@ -316,10 +320,12 @@ def _resolve_group_overlaps(groups: list[tuple[Group, int, int]]) -> list[tuple[
         return groups
     ordered = sorted(groups, key=lambda m: (m[1], -(m[2] - m[1])))
     kept: list[tuple[Group, int, int]] = []
+    reach = -1  # furthest end of a kept match (they start at or before the current one)
     for m in ordered:
-        if any(k[1] <= m[1] and m[2] <= k[2] for k in kept):
+        if m[2] <= reach:
             continue
         kept.append(m)
+        reach = max(reach, m[2])
     return kept
 
 

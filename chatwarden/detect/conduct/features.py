@@ -18,7 +18,6 @@ classifier judges the *context* of a term; the term itself is the lexicon's busi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from chatwarden.detect.conduct.analysis import OFFENDING_CLASSES, Analysis, insult_frame, reclaim_frame
 from chatwarden.detect.conduct.lexicon import Lexicon
@@ -187,4 +186,3 @@ class Scorer:
         return total
 
 
-FeatureFn = Callable[[Analysis, Lexicon], list[str]]

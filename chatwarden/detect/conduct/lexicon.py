@@ -14,7 +14,7 @@ might start.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -58,7 +58,7 @@ PROFANITY_SCORE = {"high": 0.35, "medium": 0.25, "low": 0.15}
 KINDS = frozenset({"slur", "dehumanising", "stereotype", "phrase", "threat", "sexual", "insult", "swear"})
 ENTRY_FIELDS = frozenset(
     {
-        "id", "kind", "group", "severity", "needs_context", "needs_target", "reclaimable", "plurals", "terms",
+        "id", "kind", "group", "severity", "needs_context", "needs_target", "frame_only", "reclaimable", "plurals", "terms",
         "not_before", "not_after", "homonym_words", "also", "note", "examples",
     }
 )
@@ -119,6 +119,7 @@ class Entry:
     reclaimable: bool
     group: str | None
     needs_target: bool
+    frame_only: bool
     not_before: frozenset[str]
     not_after: frozenset[str]
     homonym_words: frozenset[str]
@@ -502,7 +503,7 @@ def load_lexicon(root: Path | None = None) -> Lexicon:
             if not isinstance(examples, dict):
                 problems.append(f"{where}: examples must be a mapping with match/no_match")
                 examples = {}
-            for flag in ("needs_context", "needs_target", "reclaimable", "plurals"):
+            for flag in ("needs_context", "needs_target", "frame_only", "reclaimable", "plurals"):
                 if flag in raw and not isinstance(raw[flag], bool):
                     problems.append(f"{where}: {flag} must be true or false")
             entry = Entry(
@@ -514,6 +515,7 @@ def load_lexicon(root: Path | None = None) -> Lexicon:
                 reclaimable=bool(raw.get("reclaimable", False)),
                 group=raw.get("group"),
                 needs_target=bool(raw.get("needs_target", False)),
+                frame_only=bool(raw.get("frame_only", False)),
                 not_before=_word_set(raw.get("not_before"), where, "not_before", problems),
                 not_after=_word_set(raw.get("not_after"), where, "not_after", problems),
                 homonym_words=frozenset(
