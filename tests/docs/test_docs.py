@@ -39,3 +39,12 @@ def test_every_rule_field_and_detector_is_documented():
     detectors = (DOCS / "detectors.md").read_text(encoding="utf-8")
     for name in REGISTRY:
         assert f"`{name}`" in detectors, name
+
+
+def test_every_detector_label_is_documented():
+    from chatwarden.detect.registry import REGISTRY, detector_class
+
+    text = (DOCS / "detectors.md").read_text(encoding="utf-8")
+    missing = [f"{name}:{label}" for name in REGISTRY for label in sorted(detector_class(name).labels)
+               if f"`{label}`" not in text]
+    assert missing == []
