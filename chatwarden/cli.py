@@ -440,6 +440,7 @@ def policy_list_cmd(policy_dir: str | None) -> None:
 
 
 from chatwarden import cli_demo, cli_store  # noqa: E402,F401  (register their commands on `main`)
+from chatwarden import cli_stream  # noqa: E402,F401  (registers monitor, intake and backscan on `main`)
 from chatwarden import cli_registers  # noqa: E402,F401  (registers apps, devices, groups, incidents, misconduct)
 from chatwarden import cli_web  # noqa: E402,F401  (registers serve and user on `main`)
 from chatwarden import cli_foi  # noqa: E402,F401  (registers the foi commands on `main`)

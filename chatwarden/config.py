@@ -51,6 +51,19 @@ class Settings:
     webhook_verify_token: str = ""
     webhook_app_secret: str = ""
     metrics_port: int = 0  # 0 = no metrics listener
+    intake: str = "redis"  # redis | kafka
+    stream_timezone: str = "Europe/London"
+    stream_detectors: tuple[str, ...] = ()  # empty = every registered detector
+    monitor_batch: int = 500
+    monitor_block_ms: int = 1000
+    monitor_claim_idle_seconds: int = 60
+    monitor_max_deliveries: int = 5
+    stream_trim: bool = True
+    kafka_dead_letter_topic: str = "chatwarden.dead"
+    kafka_options: tuple[str, ...] = ()
+    webhook_dedup_hours: int = 48
+    spark_master: str = ""
+    spark_remote: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -89,7 +102,20 @@ SETTING_DOCS: dict[str, str] = {
     "kafka_topic": "Kafka topic for the Kafka intake",
     "webhook_verify_token": "WhatsApp Business Cloud API webhook verify token",
     "webhook_app_secret": "WhatsApp Business Cloud API app secret (X-Hub-Signature-256)",
-    "metrics_port": "loopback port for the monitor's Prometheus metrics (0 = off)",
+    "metrics_port": "loopback port for the monitor's Prometheus metrics and health endpoints (0 = off)",
+    "intake": "where envelopes wait for the monitor: redis (Redis Streams) or kafka",
+    "stream_timezone": "zone in which streamed message times are shown (exports record local wall-clock time)",
+    "stream_detectors": "detectors the monitor and back-scan run (comma-separated; empty = all registered)",
+    "monitor_batch": "most envelopes the monitor reads, checks and stores in one transaction",
+    "monitor_block_ms": "how long the monitor waits for new envelopes before doing housekeeping",
+    "monitor_claim_idle_seconds": "pending envelopes idle this long are claimed from a consumer presumed dead",
+    "monitor_max_deliveries": "deliveries after which an envelope that keeps failing goes to the dead-letter stream",
+    "stream_trim": "trim envelopes every consumer group has acknowledged from the Redis stream",
+    "kafka_dead_letter_topic": "Kafka topic for envelopes the monitor cannot process",
+    "kafka_options": "extra librdkafka settings as key=value, comma-separated (e.g. security.protocol=SASL_SSL)",
+    "webhook_dedup_hours": "hours the webhook remembers a message id, so platform retries are dropped",
+    "spark_master": "Spark master for chatwarden backscan --engine spark (empty = local[*])",
+    "spark_remote": "Spark Connect URL (sc://host:15002) for chatwarden backscan; overrides spark_master",
 }
 
 _TYPES = {f.name: f.type for f in fields(Settings)}

@@ -441,3 +441,25 @@ Index("ix_findings_queue_severity", findings.c.status, findings.c.severity, find
 Index("ix_findings_queue_category", findings.c.status, findings.c.category, findings.c.severity_rank.desc(),
       findings.c.id)
 Index("ix_findings_rank_order", findings.c.severity_rank.desc(), findings.c.id)
+
+# ------------------------------------------------------------------------------------------
+# Streaming intake (issue 8): where each streamed message came from.  One row per stored
+# message that arrived as an envelope (monitor, back-scan load); the message itself is in
+# ``messages`` with ``identity`` = sha1(source, account, platform message id), which is what
+# makes a redelivery a no-op.
+# ------------------------------------------------------------------------------------------
+stream_messages = Table(
+    "stream_messages", metadata, _id(),
+    Column("message_id", ID, ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("chat_id", ID, ForeignKey("chats.id"), nullable=False, index=True),
+    Column("source", String(64), nullable=False),  # connector name from the envelope
+    Column("account", Text, nullable=False),  # capturing account / business number id
+    Column("device", Text),
+    Column("platform_id", Text, nullable=False),  # the platform's message id (e.g. a wamid)
+    Column("envelope_sha256", String(64), nullable=False),  # hash of the envelope bytes as received
+    Column("intake_ref", String(64)),  # Redis stream id or Kafka partition:offset, or "backscan"
+    Column("attachment_refs", JSON),  # retrieval references of the attachments, in order
+    _at("sent_at", False),  # the envelope's timestamp, in UTC
+    _at("received_at"),  # when the connector received it, when it says
+    _at("stored_at", False),
+)

@@ -1,0 +1,675 @@
+"""Validated envelopes -> detection -> policy -> store, inside the caller's transaction.
+
+Used by the monitor (one call per batch read from the intake) and by ``backscan --load``
+(:func:`load_backscan` at the end).  Nothing here commits.
+
+Idempotency: a streamed message's ``messages.identity`` is
+sha1(source, account, platform message id) (:func:`chatwarden.stream.envelope.message_identity`)
+and ``messages`` is unique on (chat, identity): a message the store already holds is
+skipped before detection, and an insert that races another process is dropped with
+``ON CONFLICT DO NOTHING`` together with its findings.  A redelivery therefore never
+duplicates a message or a finding.
+
+Detection context: the messages of one chat in one batch see each other, together with
+the chat's last :data:`CONTEXT` stored messages (their text findings come from a
+per-process cache, or are recomputed when another process stored them).  Chat-level
+governance runs on what the stream shows: system events and the first message of each
+sender new to the chat.  The stream cannot show that disappearing messages were never
+turned on (capture starts mid-chat), so that chat-level finding is not raised here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Connection, DateTime, bindparam, case, func, insert, select, tuple_, update
+
+from chatwarden.analysis import Analyzer
+from chatwarden.model import Actor, Chat, Finding, Message
+from chatwarden.policy import evaluate
+from chatwarden.policy.rules import SEVERITY_RANK
+from chatwarden.store import audit, records
+from chatwarden.store.blobs import BlobStore
+from chatwarden.store.tables import chats, custody, exports, findings, messages, participants, scans, stream_messages
+from chatwarden.stream.envelope import Envelope
+
+CONTEXT = 5
+SEQ_SLOTS = 100_000
+CACHE_CHATS = 50_000
+CACHE_FINDINGS = 50_000
+STREAM_PLATFORM = "stream"
+NOT_FROM_STREAMS = frozenset({"chat.disappearing_never_on"})
+CONTEXT_KINDS = frozenset({"attachment", "media_omitted", "view_once"})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One envelope to store, with where it came from."""
+
+    envelope: Envelope
+    sha256: str  # of the envelope bytes as received
+    intake_ref: str | None = None
+    identity: str = ""
+    chat_key: str = ""
+    seq: int = 0
+
+    @classmethod
+    def of(cls, env: Envelope, sha256: str, intake_ref: str | None = None) -> Item:
+        ident = env.identity
+        return cls(env, sha256, intake_ref, ident, env.chat_key, seq_of(env, ident))
+
+
+@dataclass
+class BatchResult:
+    messages: int = 0
+    new: int = 0
+    duplicates: int = 0
+    findings_new: int = 0
+    chats: int = 0
+    new_scans: dict[int, int] = field(default_factory=dict)  # chat id -> scan id created in this batch
+
+
+def seq_of(env: Envelope, identity: str | None = None) -> int:
+    """Chat order, computed from the message alone (stable across processes and
+    redeliveries): UTC seconds, then milliseconds, then a tie-break from the identity."""
+    ts = env.timestamp
+    secs = int(ts.timestamp())
+    return secs * SEQ_SLOTS + (ts.microsecond // 1000) * 100 + int((identity or env.identity)[:4], 16) % 100
+
+
+def envelope_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+    def hit(self, key: Any) -> Any:
+        v = self.get(key)
+        if v is not None:
+            self.move_to_end(key)
+        return v
+
+
+def _dialect_insert(conn: Connection, table):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
+
+
+class StreamWriter:
+    """Stores envelopes for one process: caches chat/export ids, this run's scan row per
+    chat, and recent text findings for context.  Call :meth:`committed` after each
+    successful commit and :meth:`rolled_back` after a failed one.
+
+    Every statement works on the whole batch (a batch spans hundreds of chats)."""
+
+    def __init__(self, analyzer: Analyzer, actor: Actor, blobs: BlobStore, *, tz: str = "Europe/London",
+                 kind: str = "stream", run_id: str | None = None) -> None:
+        self.analyzer = analyzer
+        self.blobs = blobs
+        self.actor = actor
+        self.tz = tz
+        self.kind = kind
+        self.run_id = run_id or str(uuid.uuid4())
+        self._chats: _LRU = _LRU(CACHE_CHATS)  # chat key -> (chat id, capture export id)
+        self._scans: dict[int, int] = {}  # chat id -> scan id (this run)
+        self._findings: _LRU = _LRU(CACHE_FINDINGS)  # message id -> text findings
+        self._blobs_known: set[str] = set()
+        self._pending_chats: dict[str, tuple[int, int]] = {}
+        self._pending_scans: dict[int, int] = {}
+        self._pending_findings: dict[int, list[Finding]] = {}
+        self._pending_blobs: set[str] = set()
+
+    # ------------------------------------------------------------------ transaction hooks
+    def committed(self) -> None:
+        for k, v in self._pending_chats.items():
+            self._chats.put(k, v)
+        self._scans.update(self._pending_scans)
+        for k, v in self._pending_findings.items():
+            self._findings.put(k, v)
+        self._blobs_known |= self._pending_blobs
+        self._clear_pending()
+
+    def rolled_back(self) -> None:
+        self._clear_pending()
+
+    def _clear_pending(self) -> None:
+        self._pending_chats = {}
+        self._pending_scans = {}
+        self._pending_findings = {}
+        self._pending_blobs = set()
+
+    @property
+    def scan_ids(self) -> list[int]:
+        return list(self._scans.values())
+
+    def finish(self, conn: Connection) -> None:
+        """Close this run's scan rows (graceful stop)."""
+        if self._scans:
+            ids = list(self._scans.values())
+            for i in range(0, len(ids), 900):
+                conn.execute(update(scans).where(scans.c.id.in_(ids[i:i + 900])).values(finished_at=records.now()))
+
+    # ------------------------------------------------------------------ look-ups
+    def _chat_ids(self, conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        todo = []
+        for k in keys:
+            hit = self._chats.hit(k)
+            if hit:
+                out[k] = hit[0]
+            else:
+                todo.append(k)
+        for i in range(0, len(todo), 500):
+            for r in conn.execute(select(chats.c.key, chats.c.id).where(chats.c.key.in_(todo[i:i + 500]))):
+                out[r.key] = r.id
+        return out
+
+    def _existing(self, conn: Connection, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        found: set[tuple[int, str]] = set()
+        for i in range(0, len(pairs), 400):
+            part = pairs[i:i + 400]
+            q = select(messages.c.chat_id, messages.c.identity).where(
+                tuple_(messages.c.chat_id, messages.c.identity).in_(part))
+            found.update((r.chat_id, r.identity) for r in conn.execute(q))
+        return found
+
+    def _context(self, conn: Connection, chat_id: int, before_seq: int) -> list[tuple[int, Message]]:
+        """The chat's last CONTEXT stored messages before ``before_seq`` as (id, message)."""
+        ph = "%s" if conn.dialect.name == "postgresql" else "?"
+        false = "false" if conn.dialect.name == "postgresql" else "0"
+        sql = (f"SELECT id, seq, timestamp, sender, sender_phone, kind, text, edited, event, attachments, "
+               f"continuations, line FROM messages WHERE chat_id = {ph} AND seq < {ph} AND disposed = {false} "
+               f"ORDER BY seq DESC LIMIT {CONTEXT}")
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(sql, (chat_id, before_seq))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        out = []
+        for r in reversed(rows):
+            ts = r[2]
+            if isinstance(ts, str):
+                ts = datetime.fromisoformat(ts)
+            row = {"seq": r[1], "timestamp": ts, "sender": r[3], "sender_phone": r[4], "kind": r[5], "text": r[6],
+                   "edited": bool(r[7]), "event": _json(r[8]), "attachments": _json(r[9]),
+                   "continuations": _json(r[10]), "line": r[11]}
+            out.append((r[0], records.row_to_message(row)))
+        return out
+
+    # ------------------------------------------------------------------ the batch
+    def store(self, conn: Connection, items: Sequence[Item], *, audit_detail: dict | None = None) -> BatchResult:
+        """Detect and write in one connection (simple callers: tests, back-scan load)."""
+        return self.write(conn, self.prepare(conn, items), audit_detail=audit_detail)
+
+    def prepare(self, conn: Connection, items: Sequence[Item]) -> Prepared:
+        """Detection and policy for a batch, reading only (context, known senders).  Runs
+        outside the write transaction so several processes detect in parallel."""
+        groups: dict[str, list[Item]] = defaultdict(list)
+        for it in items:
+            groups[it.chat_key].append(it)
+        prepared = Prepared(len(items))
+        known = self._chat_ids(conn, groups)
+        existing: set[tuple[int, str]] = set()
+        pairs = [(known[k], it.identity) for k, g in groups.items() if k in known for it in g]
+        if pairs:
+            existing = self._existing(conn, pairs)
+        senders_known: set[tuple[int, str]] = set()
+        sender_pairs = list({(known[k], it.envelope.sender) for k, g in groups.items() if k in known for it in g
+                             if it.envelope.sender is not None})
+        for i in range(0, len(sender_pairs), 400):
+            q = select(participants.c.chat_id, participants.c.name).where(
+                tuple_(participants.c.chat_id, participants.c.name).in_(sender_pairs[i:i + 400]))
+            senders_known.update((r.chat_id, r.name) for r in conn.execute(q))
+        for key, group in groups.items():
+            cb = self._prepare_chat(conn, key, group, known.get(key), existing, senders_known, prepared)
+            prepared.chats.append(cb)
+        return prepared
+
+    def _prepare_chat(self, conn: Connection, key: str, group: list[Item], chat_id: int | None,
+                      existing: set[tuple[int, str]], senders_known: set[tuple[int, str]],
+                      prepared: Prepared) -> ChatBatch:
+        first = group[0].envelope
+        seen: set[str] = set()
+        uniq: list[Item] = []
+        for it in group:
+            if it.identity in seen or (chat_id is not None and (chat_id, it.identity) in existing):
+                prepared.duplicates += 1
+                continue
+            seen.add(it.identity)
+            uniq.append(it)
+        uniq.sort(key=lambda it: (it.seq, it.envelope.message_id))
+        cb = ChatBatch(key, first, uniq)
+        if not uniq:
+            return cb
+
+        engine, policy = self.analyzer.engine, self.analyzer.policy
+        fresh = [it.envelope.to_message(i, self.tz) for i, it in enumerate(uniq)]
+        text = engine.text_findings(fresh)
+        # Sequence detectors raise findings only on a message that carries media or has a
+        # text finding of its own; only then do the chat's stored neighbours matter.
+        wants_context = bool(text) or any(m.kind in CONTEXT_KINDS for m in fresh)
+        window: list[Message] = []
+        ctx_ids: dict[int, int] = {}
+        if chat_id is not None and wants_context:
+            for mid, m in self._context(conn, chat_id, uniq[0].seq):
+                m = _at(m, len(window))
+                ctx_ids[m.index] = mid
+                window.append(m)
+        n_ctx = len(window)
+        if n_ctx:
+            fresh = [_at(m, m.index + n_ctx) for m in fresh]
+            text = _reindex_all(text, n_ctx)
+        window.extend(fresh)
+        new_msgs = fresh
+        cb.messages = new_msgs
+
+        by_message: dict[int, list[Finding]] = defaultdict(list)
+        for f in text:
+            by_message[f.message_index].append(f)  # type: ignore[index]
+        cb.text_findings = {m.index: by_message.get(m.index, []) for m in new_msgs}
+        if n_ctx:
+            missing = [m for m in window[:n_ctx] if self._findings.hit(ctx_ids[m.index]) is None]
+            recomputed: dict[int, list[Finding]] = defaultdict(list)
+            if missing:
+                for f in engine.text_findings(missing):
+                    recomputed[f.message_index].append(f)  # type: ignore[index]
+            for m in window[:n_ctx]:
+                cached = self._findings.hit(ctx_ids[m.index])
+                fs = cached if cached is not None else recomputed.get(m.index, [])
+                if fs:
+                    by_message[m.index] = _reindex(fs, m.index)
+        new_index = {m.index for m in new_msgs}
+        seq = [f for f in engine.sequence_findings(window, by_message, chat_level=False) if f.message_index in new_index]
+
+        # chat level: system events and the first message of senders new to the chat
+        view, firsts = [], set()
+        for m in new_msgs:
+            if m.is_system or (m.sender is not None and m.sender not in firsts
+                               and (chat_id is None or (chat_id, m.sender) not in senders_known)):
+                view.append(m)
+                if m.sender is not None:
+                    firsts.add(m.sender)
+        chat = None
+        if first.is_group is not None:
+            chat = Chat(name=first.chat_name, name_source=None, source=STREAM_PLATFORM, sha256="",
+                        platform=STREAM_PLATFORM, date_order="", date_order_reason="", is_group=first.is_group)
+        chat_level = [f for f in engine.sequence_findings(view, {}, chat=chat, chat_level=True)
+                      if f.label not in NOT_FROM_STREAMS] if view else []
+        cb.decisions = [d for d in evaluate(policy, window, text + seq + chat_level)
+                        if d.message_index is None or d.message_index in new_index]
+        return cb
+
+    def _resolve_chats(self, conn: Connection, batches: list[ChatBatch]) -> dict[str, tuple[int, int]]:
+        """Chat id and capture export id for each chat of the batch, creating what is missing."""
+        out: dict[str, tuple[int, int]] = {}
+        todo: list[ChatBatch] = []
+        for cb in batches:
+            hit = self._chats.hit(cb.key)
+            if hit:
+                out[cb.key] = hit
+            else:
+                todo.append(cb)
+        if not todo:
+            return out
+        ids = self._chat_ids(conn, [cb.key for cb in todo])
+        t = records.now()
+        new = [cb for cb in todo if cb.key not in ids]
+        if new:
+            res = conn.execute(insert(chats).returning(chats.c.key, chats.c.id), [
+                {"key": cb.key, "name": cb.first.chat_name, "platform": STREAM_PLATFORM,
+                 "is_group": bool(cb.first.is_group), "owner": cb.first.account, "created_at": t, "updated_at": t,
+                 "message_count": 0} for cb in new])
+            ids.update({r.key: r.id for r in res})
+        shas = {capture_sha(cb.key): cb for cb in todo}
+        exp_ids: dict[str, int] = {}
+        sha_list = list(shas)
+        for i in range(0, len(sha_list), 500):
+            for r in conn.execute(select(exports.c.sha256, exports.c.id).where(exports.c.sha256.in_(sha_list[i:i + 500]))):
+                exp_ids[shas[r.sha256].key] = r.id
+        missing = [cb for cb in todo if cb.key not in exp_ids]
+        if missing:
+            rows = []
+            for cb in missing:
+                descriptor = orjson.dumps({"chatwarden": "stream capture", "format": "chatwarden envelope v1",
+                                           "source": cb.first.source}, option=orjson.OPT_SORT_KEYS)
+                digest = hashlib.sha256(descriptor).hexdigest()
+                if digest not in self._blobs_known and digest not in self._pending_blobs and not self.blobs.exists(digest):
+                    self.blobs.stage_stream(conn, [descriptor])
+                self._pending_blobs.add(digest)
+                rows.append({
+                    "chat_id": ids[cb.key], "sha256": capture_sha(cb.key), "file_name": f"stream-{cb.first.source}.json",
+                    "size": len(descriptor), "platform": STREAM_PLATFORM, "date_order": "ymd",
+                    "date_order_reason": "stream", "encoding": "utf-8", "chat_member": None, "blob": digest,
+                    "lines": 0, "messages": 0, "new_messages": 0, "warnings": [], "captured_by": self.actor.name,
+                    "device": cb.first.device, "account": cb.first.account, "captured_at": t,
+                })
+            res = conn.execute(insert(exports).returning(exports.c.sha256, exports.c.id), rows)
+            created = {r.sha256: r.id for r in res}
+            for cb in missing:
+                exp_ids[cb.key] = created[capture_sha(cb.key)]
+            conn.execute(insert(custody), [{
+                "export_id": exp_ids[cb.key], "actor": self.actor.name, "action": "captured",
+                "detail": f"{self.kind} capture from connector {cb.first.source}: each message's envelope is "
+                          "hashed on receipt (stream_messages.envelope_sha256)", "at": t} for cb in missing])
+        for cb in todo:
+            out[cb.key] = (ids[cb.key], exp_ids[cb.key])
+            self._pending_chats[cb.key] = out[cb.key]
+        return out
+
+    def write(self, conn: Connection, prepared: Prepared, *, audit_detail: dict | None = None) -> BatchResult:
+        """Store a prepared batch: chats, messages, provenance, findings, counters and one
+        audit entry, in the caller's transaction."""
+        result = BatchResult(messages=prepared.messages, duplicates=prepared.duplicates, chats=len(prepared.chats))
+        batches = [cb for cb in prepared.chats if cb.items]
+        if batches:
+            self._write(conn, batches, result)
+        if prepared.messages:
+            detail = {"messages": result.messages, "new": result.new, "duplicates": result.duplicates,
+                      "findings_new": result.findings_new, "chats": result.chats,
+                      "policy_version": self.analyzer.policy.version}
+            detail.update(audit_detail or {})
+            audit.record(conn, self.actor, f"{self.kind}.store", "stream", None, after=detail, run_id=self.run_id)
+        return result
+
+    def _write(self, conn: Connection, batches: list[ChatBatch], result: BatchResult) -> None:
+        resolved = self._resolve_chats(conn, batches)
+        # another process may have stored some of these since prepare()
+        existing = self._existing(conn, [(resolved[cb.key][0], it.identity) for cb in batches for it in cb.items])
+        rows = []
+        todo: list[tuple[ChatBatch, Item, Message]] = []
+        for cb in batches:
+            chat_id, export_id = resolved[cb.key]
+            for it, m in zip(cb.items, cb.messages):
+                if (chat_id, it.identity) in existing:
+                    result.duplicates += 1
+                    continue
+                rows.append(records.message_row(chat_id, export_id, it.seq, it.identity, m))
+                todo.append((cb, it, m))
+        if not rows:
+            return
+        inserted = raw_insert(conn, messages, rows, conflict=("chat_id", "identity"))
+        got: dict[tuple[int, str], int] = {}
+        if inserted:
+            pairs = [(r["chat_id"], r["identity"]) for r in rows]
+            for i in range(0, len(pairs), 400):
+                q = select(messages.c.chat_id, messages.c.identity, messages.c.id).where(
+                    tuple_(messages.c.chat_id, messages.c.identity).in_(pairs[i:i + 400]))
+                got.update(((r.chat_id, r.identity), r.id) for r in conn.execute(q))
+        result.duplicates += len(rows) - inserted
+        now = records.now()
+        prov = []
+        ids: dict[str, dict[int, int]] = defaultdict(dict)  # chat key -> message index -> id
+        per_chat: dict[str, list[Message]] = defaultdict(list)
+        for cb, it, m in todo:
+            chat_id = resolved[cb.key][0]
+            mid = got.get((chat_id, it.identity))
+            if mid is None:
+                continue
+            ids[cb.key][m.index] = mid
+            per_chat[cb.key].append(m)
+            env = it.envelope
+            prov.append({
+                "message_id": mid, "chat_id": chat_id, "source": env.source, "account": env.account,
+                "device": env.device, "platform_id": env.message_id, "envelope_sha256": it.sha256,
+                "intake_ref": it.intake_ref, "attachment_refs": [a.ref for a in env.attachments] or None,
+                "sent_at": env.timestamp.astimezone(timezone.utc), "received_at": env.received_at, "stored_at": now,
+            })
+            self._pending_findings[mid] = cb.text_findings.get(m.index, [])
+        if not prov:
+            return
+        raw_insert(conn, stream_messages, prov)
+        result.new += len(prov)
+
+        # this run's scan row per chat
+        need = [resolved[k][0] for k in per_chat if resolved[k][0] not in self._scans
+                and resolved[k][0] not in self._pending_scans]
+        if need:
+            res = conn.execute(insert(scans).returning(scans.c.chat_id, scans.c.id), [{
+                "chat_id": cid, "export_id": None, "kind": self.kind, "policy_version": self.analyzer.policy.version,
+                "detector_versions": self.analyzer.engine.versions, "messages_scanned": 0, "findings_new": 0,
+                "actor": self.actor.name, "run_id": self.run_id, "started_at": now} for cid in need])
+            for r in res:
+                self._pending_scans[r.chat_id] = r.id
+                result.new_scans[r.chat_id] = r.id
+
+        def scan_of(cid: int) -> int:
+            return self._scans.get(cid) or self._pending_scans[cid]
+
+        frows = []
+        by_chat_found: dict[int, int] = defaultdict(int)
+        for cb in batches:
+            if cb.key not in per_chat:
+                continue
+            chat_id = resolved[cb.key][0]
+            cids = ids[cb.key]
+            decisions = [d for d in cb.decisions if d.message_index is None or d.message_index in cids]
+            frows.extend(records.finding_rows(chat_id, scan_of(chat_id), self.analyzer.policy.version, decisions, cids))
+        if frows:
+            before = conn.execute(select(func.coalesce(func.max(findings.c.id), 0))).scalar_one()
+            raw_insert(conn, findings, frows, conflict=("chat_id", "anchor", "rule", "policy_version", "subject"))
+            my_scans = list({r["scan_id"] for r in frows})
+            for r in conn.execute(select(findings.c.chat_id, func.count()).where(
+                    findings.c.id > before, findings.c.scan_id.in_(my_scans)).group_by(findings.c.chat_id)):
+                by_chat_found[r[0]] = r[1]
+            result.findings_new += sum(by_chat_found.values())
+
+        counts: dict[tuple[int, str], list] = {}
+        for key, msgs in per_chat.items():
+            chat_id = resolved[key][0]
+            for m in msgs:
+                if m.sender is not None:
+                    c = counts.setdefault((chat_id, m.sender), [m.sender_phone, 0])
+                    c[1] += 1
+        if counts:
+            up = _dialect_insert(conn, participants)
+            up = up.on_conflict_do_update(index_elements=["chat_id", "name"],
+                                          set_={"messages": participants.c.messages + up.excluded.messages})
+            conn.execute(up, [{"chat_id": cid, "name": n, "phone": p, "messages": k, "seen_in": "sender"}
+                              for (cid, n), (p, k) in counts.items()])
+        chat_rows, scan_rows = [], []
+        for key, msgs in per_chat.items():
+            chat_id = resolved[key][0]
+            chat_rows.append({"cid": chat_id, "n": len(msgs), "lo": min(m.timestamp for m in msgs),
+                              "hi": max(m.timestamp for m in msgs), "t": now})
+            scan_rows.append({"sid": scan_of(chat_id), "n": len(msgs), "f": by_chat_found.get(chat_id, 0)})
+        lo, hi = bindparam("lo", type_=DateTime()), bindparam("hi", type_=DateTime())
+        conn.execute(update(chats).where(chats.c.id == bindparam("cid")).values(
+            message_count=chats.c.message_count + bindparam("n"),
+            first_message_at=case((chats.c.first_message_at.is_(None), lo),
+                                  (chats.c.first_message_at > lo, lo), else_=chats.c.first_message_at),
+            last_message_at=case((chats.c.last_message_at.is_(None), hi),
+                                 (chats.c.last_message_at < hi, hi), else_=chats.c.last_message_at),
+            updated_at=bindparam("t")), chat_rows)
+        conn.execute(update(scans).where(scans.c.id == bindparam("sid")).values(
+            messages_scanned=scans.c.messages_scanned + bindparam("n"),
+            findings_new=scans.c.findings_new + bindparam("f")), scan_rows)
+
+    # ------------------------------------------------------------------ back-scan results
+    def load_findings(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Store back-scan finding rows (:mod:`chatwarden.stream.backscan` output) with the
+        messages they are about; idempotent.  One audit entry."""
+        from chatwarden.stream.backscan import _row_envelope
+
+        batches: dict[str, ChatBatch] = {}
+        envs: list[tuple[dict[str, Any], Envelope | None]] = []
+        for r in rows:
+            env = None
+            if r.get("message_id") is not None:
+                env, _problems = _row_envelope(r)
+            if r["chat_key"] not in batches:
+                first = env
+                if first is None:  # a chat-level finding: enough of an envelope to name the chat
+                    first = Envelope(source=r["source"], account=r["account"], chat_id=r["chat_id"], message_id="-",
+                                     timestamp=records.now(), kind="message", text="", chat_name=r.get("chat_name"),
+                                     is_group=r.get("is_group"), device=r.get("device"))
+                batches[r["chat_key"]] = ChatBatch(r["chat_key"], first, [])
+            envs.append((r, env))
+        resolved = self._resolve_chats(conn, list(batches.values()))
+        msg_rows: dict[tuple[int, str], dict[str, Any]] = {}
+        provs: dict[tuple[int, str], dict[str, Any]] = {}
+        now = records.now()
+        for r, env in envs:
+            if env is None:
+                continue
+            chat_id, export_id = resolved[r["chat_key"]]
+            pair = (chat_id, r["identity"])
+            if pair in msg_rows:
+                continue
+            msg_rows[pair] = records.message_row(chat_id, export_id, r["seq"], r["identity"], env.to_message(0, self.tz))
+            provs[pair] = {
+                "chat_id": chat_id, "source": env.source, "account": env.account, "device": env.device,
+                "platform_id": env.message_id, "envelope_sha256": hashlib.sha256(env.to_json()).hexdigest(),
+                "intake_ref": "backscan", "attachment_refs": [a.ref for a in env.attachments] or None,
+                "sent_at": env.timestamp.astimezone(timezone.utc), "received_at": env.received_at, "stored_at": now,
+            }
+        pairs = list(msg_rows)
+        existing = self._existing(conn, pairs) if pairs else set()
+        fresh = [p for p in pairs if p not in existing]
+        new_messages = raw_insert(conn, messages, [msg_rows[p] for p in fresh], conflict=("chat_id", "identity"))
+        ids: dict[tuple[int, str], int] = {}
+        for i in range(0, len(pairs), 400):
+            q = select(messages.c.chat_id, messages.c.identity, messages.c.id).where(
+                tuple_(messages.c.chat_id, messages.c.identity).in_(pairs[i:i + 400]))
+            ids.update(((x.chat_id, x.identity), x.id) for x in conn.execute(q))
+        raw_insert(conn, stream_messages, [{"message_id": ids[p], **provs[p]} for p in fresh if p in ids],
+                   conflict=("message_id",))
+        version = rows[0]["policy_version"] if rows else ""
+        need = sorted({cid for cid, _e in resolved.values()} - set(self._scans) - set(self._pending_scans))
+        if need:
+            res = conn.execute(insert(scans).returning(scans.c.chat_id, scans.c.id), [{
+                "chat_id": cid, "export_id": None, "kind": self.kind, "policy_version": version,
+                "detector_versions": {}, "messages_scanned": 0, "findings_new": 0, "actor": self.actor.name,
+                "run_id": self.run_id, "started_at": now, "finished_at": now} for cid in need])
+            for x in res:
+                self._pending_scans[x.chat_id] = x.id
+        frows = []
+        for r, _env in envs:
+            chat_id = resolved[r["chat_key"]][0]
+            mid = ids.get((chat_id, r["identity"])) if r.get("identity") else None
+            sev = r["severity"]
+            frows.append({
+                "chat_id": chat_id, "message_id": mid, "scan_id": self._scans.get(chat_id) or self._pending_scans[chat_id],
+                "rule": r["rule"], "title": r["title"], "category": r["category"], "severity": sev,
+                "severity_rank": SEVERITY_RANK[sev], "score": float(r["score"]), "span_start": r.get("span_start"),
+                "span_end": r.get("span_end"), "subject": r.get("subject") or "",
+                "anchor": str(mid) if mid is not None else "chat", "explanation": r["explanation"],
+                "action": r["action"], "citation": orjson.loads(r["citation"]), "evidence": orjson.loads(r["evidence"]),
+                "policy_version": r["policy_version"], "status": "open", "case_id": None, "created_at": now,
+                "updated_at": now,
+            })
+        found = raw_insert(conn, findings, frows, conflict=("chat_id", "anchor", "rule", "policy_version", "subject"))
+        audit.record(conn, self.actor, "backscan.load", "stream", None, after={
+            "findings": len(frows), "findings_new": found, "messages_new": new_messages, "chats": len(batches),
+            "policy_version": version}, run_id=self.run_id)
+        return {"findings_new": found, "messages_new": new_messages}
+
+
+@dataclass
+class ChatBatch:
+    key: str
+    first: Envelope
+    items: list[Item]
+    messages: list[Message] = field(default_factory=list)
+    text_findings: dict[int, list[Finding]] = field(default_factory=dict)
+    decisions: list = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    messages: int
+    duplicates: int = 0
+    chats: list[ChatBatch] = field(default_factory=list)
+
+
+def capture_sha(key: str) -> str:
+    """``exports.sha256`` of a chat's stream capture record."""
+    return hashlib.sha256(f"chatwarden-stream-capture\x1f{key}".encode()).hexdigest()
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (str, bytes)):
+        return orjson.loads(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Hot-path inserts: plain DBAPI executemany (SQLAlchemy's per-row parameter processing costs
+# more than SQLite's insert).  Values are written exactly as SQLAlchemy's types write them:
+# JSON as text (None as 'null'), DateTime on SQLite as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+# ---------------------------------------------------------------------------------------
+def _sqlite_dt(v: datetime | None) -> str | None:
+    if v is None:
+        return None
+    if v.tzinfo is not None:
+        v = v.replace(tzinfo=None)
+    return v.isoformat(" ", "microseconds")
+
+
+def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict: Sequence[str] | None = None) -> int:
+    """INSERT many rows (ON CONFLICT DO NOTHING when ``conflict`` names the unique
+    columns); return how many were inserted."""
+    if not rows:
+        return 0
+    pg = conn.dialect.name == "postgresql"
+    cols = list(rows[0])
+    convs = []
+    for c in cols:
+        t = table.c[c].type
+        if isinstance(t, JSON):
+            convs.append(lambda v: orjson.dumps(v).decode())
+        elif isinstance(t, DateTime) and not pg:
+            convs.append(_sqlite_dt)
+        else:
+            convs.append(None)
+    ph = ", ".join(["%s" if pg else "?"] * len(cols))
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({ph})"
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    params = [tuple(v if f is None else f(v) for f, v in zip(convs, r.values())) for r in rows]
+    res = conn.exec_driver_sql(sql, params)
+    return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(rows)
+
+
+def _at(m: Message, index: int) -> Message:
+    return Message(index, m.timestamp, m.sender, m.text, m.kind, m.line, m.end_line, m.sender_phone, m.attachments,
+                   m.edited, m.event, m.continuations)
+
+
+def _reindex_all(fs: Iterable[Finding], shift: int) -> list[Finding]:
+    from dataclasses import replace
+
+    return [replace(f, message_index=f.message_index + shift) if f.message_index is not None else f for f in fs]
+
+
+def _reindex(fs: Iterable[Finding], index: int) -> list[Finding]:
+    from dataclasses import replace
+
+    return [f if f.message_index == index else replace(f, message_index=index) for f in fs]
+
+
+def count_messages(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(stream_messages)).scalar_one()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
