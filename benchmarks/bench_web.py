@@ -32,17 +32,21 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHATS = 200
 PER_CHAT = 5000
 FINDING_EVERY = 10
-RULES = [("os-pnc-record", "official-sensitive", "high"), ("od-operational-decision", "operational-decision", "medium"),
-         ("pu-personal-use", "personal-use", "low"), ("spd-identifiers", "sensitive-personal-data", "high"),
-         ("im-evidential-material", "investigation-material", "critical"), ("ul-unprofessional-language",
-                                                                              "unprofessional-language", "low")]
+RULES = [
+    ("os-pnc-record", "official-sensitive", "high"),
+    ("od-operational-decision", "operational-decision", "medium"),
+    ("pu-personal-use", "personal-use", "low"),
+    ("spd-identifiers", "sensitive-personal-data", "high"),
+    ("im-evidential-material", "investigation-material", "critical"),
+    ("ul-unprofessional-language", "unprofessional-language", "low"),
+]
 RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 PASSWORD = "benchmark password 1"
 
@@ -64,58 +68,157 @@ def build_store(settings, *, chats: int, per_chat: int) -> None:
         store.close()
         return
     rng = random.Random(5)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     t0 = time.time()
-    words = ("shift", "briefing", "van", "custody", "nominal", "update", "meet", "station", "rota", "overtime",
-             "address", "call", "victim", "statement", "tonight", "tomorrow", "sarge", "thanks", "cheers", "ok")
+    words = (
+        "shift",
+        "briefing",
+        "van",
+        "custody",
+        "nominal",
+        "update",
+        "meet",
+        "station",
+        "rota",
+        "overtime",
+        "address",
+        "call",
+        "victim",
+        "statement",
+        "tonight",
+        "tomorrow",
+        "sarge",
+        "thanks",
+        "cheers",
+        "ok",
+    )
     with store.transaction() as conn:
         for c in range(1, chats + 1):
-            cid = conn.execute(insert(t_chats).values(
-                key=f"{c:064d}", name=f"Team {c:03d}", platform="android", is_group=True, owner=None,
-                created_at=now, updated_at=now, message_count=per_chat,
-                first_message_at=datetime(2025, 1, 1), last_message_at=datetime(2025, 1, 1) + timedelta(minutes=per_chat),
-                disposed=False).returning(t_chats.c.id)).scalar_one()
-            eid = conn.execute(insert(exports).values(
-                chat_id=cid, sha256=f"{c:064x}", file_name=f"WhatsApp Chat with Team {c:03d}.txt", size=1,
-                platform="android", date_order="dmy", date_order_reason="bench", encoding="utf-8", blob="0" * 64,
-                lines=per_chat, messages=per_chat, new_messages=per_chat, warnings=[], captured_by="bench",
-                captured_at=now).returning(exports.c.id)).scalar_one()
-            sid = conn.execute(insert(scans).values(
-                chat_id=cid, export_id=eid, kind="import", policy_version="bench", detector_versions={},
-                messages_scanned=per_chat, findings_new=per_chat // FINDING_EVERY, actor="bench", started_at=now,
-                finished_at=now).returning(scans.c.id)).scalar_one()
+            cid = conn.execute(
+                insert(t_chats)
+                .values(
+                    key=f"{c:064d}",
+                    name=f"Team {c:03d}",
+                    platform="android",
+                    is_group=True,
+                    owner=None,
+                    created_at=now,
+                    updated_at=now,
+                    message_count=per_chat,
+                    first_message_at=datetime(2025, 1, 1),
+                    last_message_at=datetime(2025, 1, 1) + timedelta(minutes=per_chat),
+                    disposed=False,
+                )
+                .returning(t_chats.c.id)
+            ).scalar_one()
+            eid = conn.execute(
+                insert(exports)
+                .values(
+                    chat_id=cid,
+                    sha256=f"{c:064x}",
+                    file_name=f"WhatsApp Chat with Team {c:03d}.txt",
+                    size=1,
+                    platform="android",
+                    date_order="dmy",
+                    date_order_reason="bench",
+                    encoding="utf-8",
+                    blob="0" * 64,
+                    lines=per_chat,
+                    messages=per_chat,
+                    new_messages=per_chat,
+                    warnings=[],
+                    captured_by="bench",
+                    captured_at=now,
+                )
+                .returning(exports.c.id)
+            ).scalar_one()
+            sid = conn.execute(
+                insert(scans)
+                .values(
+                    chat_id=cid,
+                    export_id=eid,
+                    kind="import",
+                    policy_version="bench",
+                    detector_versions={},
+                    messages_scanned=per_chat,
+                    findings_new=per_chat // FINDING_EVERY,
+                    actor="bench",
+                    started_at=now,
+                    finished_at=now,
+                )
+                .returning(scans.c.id)
+            ).scalar_one()
             senders = [f"PC {c:03d}{s} Officer{s}" for s in range(10)]
-            conn.execute(insert(participants), [{"chat_id": cid, "name": s, "messages": per_chat // 10,
-                                                 "seen_in": "sender"} for s in senders])
+            conn.execute(
+                insert(participants),
+                [{"chat_id": cid, "name": s, "messages": per_chat // 10, "seen_in": "sender"} for s in senders],
+            )
             base = datetime(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
             rows = []
             for i in range(per_chat):
                 text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 18)))
-                rows.append({"chat_id": cid, "identity": f"{c:08d}{i:032d}", "seq": i + 1,
-                             "timestamp": base + timedelta(minutes=i), "sender": senders[i % 10], "sender_phone": None,
-                             "kind": "message", "text": text, "edited": False, "event": None, "attachments": None,
-                             "continuations": None, "export_id": eid, "line": i + 1, "disposed": False})
+                rows.append(
+                    {
+                        "chat_id": cid,
+                        "identity": f"{c:08d}{i:032d}",
+                        "seq": i + 1,
+                        "timestamp": base + timedelta(minutes=i),
+                        "sender": senders[i % 10],
+                        "sender_phone": None,
+                        "kind": "message",
+                        "text": text,
+                        "edited": False,
+                        "event": None,
+                        "attachments": None,
+                        "continuations": None,
+                        "export_id": eid,
+                        "line": i + 1,
+                        "disposed": False,
+                    }
+                )
             res = conn.execute(insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
             ids = [r[0] for r in res]
             frows = []
             for i in range(0, per_chat, FINDING_EVERY):
                 rule, cat, sev = RULES[rng.randrange(len(RULES))]
                 status = rng.choice(("open", "open", "confirmed", "dismissed", "open", "open"))
-                frows.append({"chat_id": cid, "message_id": ids[i], "scan_id": sid, "rule": rule, "title": rule,
-                              "category": cat, "severity": sev, "severity_rank": RANK[sev], "score": 0.9,
-                              "span_start": 0, "span_end": 5, "subject": "", "anchor": str(ids[i]),
-                              "explanation": "synthetic finding for the benchmark", "action": "review it",
-                              "citation": {"document": "004_fb39a41d194af020.txt", "section": "bench", "quote": ""},
-                              "evidence": [], "policy_version": "bench", "status": status, "case_id": None,
-                              "created_at": now, "updated_at": now})
+                frows.append(
+                    {
+                        "chat_id": cid,
+                        "message_id": ids[i],
+                        "scan_id": sid,
+                        "rule": rule,
+                        "title": rule,
+                        "category": cat,
+                        "severity": sev,
+                        "severity_rank": RANK[sev],
+                        "score": 0.9,
+                        "span_start": 0,
+                        "span_end": 5,
+                        "subject": "",
+                        "anchor": str(ids[i]),
+                        "explanation": "synthetic finding for the benchmark",
+                        "action": "review it",
+                        "citation": {"document": "004_fb39a41d194af020.txt", "section": "bench", "quote": ""},
+                        "evidence": [],
+                        "policy_version": "bench",
+                        "status": status,
+                        "case_id": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             conn.execute(insert(findings), frows)
             if c % 20 == 0:
                 print(f"  {c * per_chat} messages ({time.time() - t0:.0f} s)", file=sys.stderr)
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
-    print(f"store built: {chats * per_chat} messages, {chats * per_chat // FINDING_EVERY} findings "
-          f"in {time.time() - t0:.0f} s", file=sys.stderr)
+    print(
+        f"store built: {chats * per_chat} messages, {chats * per_chat // FINDING_EVERY} findings "
+        f"in {time.time() - t0:.0f} s",
+        file=sys.stderr,
+    )
     store.close()
 
 
@@ -135,10 +238,13 @@ def make_reviewers(settings, n: int) -> list[str]:
     for i in range(n):
         name = f"reviewer{i:02d}"
         if name not in have:
-            accounts.create_user(store, admin, username=name, display_name=f"Reviewer {i:02d}", password=PASSWORD,
-                                 roles=["reviewer"])
-    cookies = [accounts.sign_in(store, f"reviewer{i:02d}", PASSWORD, max_failures=5, lockout_minutes=15).token
-               for i in range(n)]
+            accounts.create_user(
+                store, admin, username=name, display_name=f"Reviewer {i:02d}", password=PASSWORD, roles=["reviewer"]
+            )
+    cookies = [
+        accounts.sign_in(store, f"reviewer{i:02d}", PASSWORD, max_failures=5, lockout_minutes=15).token
+        for i in range(n)
+    ]
     store.close()
     return cookies
 
@@ -203,7 +309,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def summarise(stats: Stats, seconds: float) -> dict:
@@ -211,13 +317,22 @@ def summarise(stats: Stats, seconds: float) -> dict:
     everything = []
     for kind, v in sorted(stats.lat.items()):
         everything += v
-        out[kind] = {"requests": len(v), "errors": stats.errors.get(kind, 0), "p50_ms": round(pct(v, 50) * 1000, 1),
-                     "p95_ms": round(pct(v, 95) * 1000, 1), "p99_ms": round(pct(v, 99) * 1000, 1),
-                     "mean_ms": round(statistics.fmean(v) * 1000, 1)}
-    out["all"] = {"requests": len(everything), "errors": sum(stats.errors.values()),
-                  "p50_ms": round(pct(everything, 50) * 1000, 1), "p95_ms": round(pct(everything, 95) * 1000, 1),
-                  "p99_ms": round(pct(everything, 99) * 1000, 1),
-                  "throughput_rps": round(len(everything) / seconds, 1)}
+        out[kind] = {
+            "requests": len(v),
+            "errors": stats.errors.get(kind, 0),
+            "p50_ms": round(pct(v, 50) * 1000, 1),
+            "p95_ms": round(pct(v, 95) * 1000, 1),
+            "p99_ms": round(pct(v, 99) * 1000, 1),
+            "mean_ms": round(statistics.fmean(v) * 1000, 1),
+        }
+    out["all"] = {
+        "requests": len(everything),
+        "errors": sum(stats.errors.values()),
+        "p50_ms": round(pct(everything, 50) * 1000, 1),
+        "p95_ms": round(pct(everything, 95) * 1000, 1),
+        "p99_ms": round(pct(everything, 99) * 1000, 1),
+        "throughput_rps": round(len(everything) / seconds, 1),
+    }
     return out
 
 
@@ -243,8 +358,12 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--warmup", type=float, default=5.0)
-    ap.add_argument("--think", type=float, default=1.0,
-                    help="mean seconds a reviewer spends on a page before the next request (0: back-to-back stress)")
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a reviewer spends on a page before the next request (0: back-to-back stress)",
+    )
     ap.add_argument("--chats", type=int, default=CHATS)
     ap.add_argument("--per-chat", type=int, default=PER_CHAT)
     ap.add_argument("--out", default=None, help="write the results as JSON here")
@@ -260,8 +379,9 @@ def main() -> None:
     if args.database_url:
         cmd += ["--database-url", args.database_url]
     cmd += ["serve", "--port", str(port)]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                              env={**os.environ, "CHATWARDEN_CONFIG": ""})
+    server = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env={**os.environ, "CHATWARDEN_CONFIG": ""}
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -280,10 +400,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    result = {"users": args.users, "think_s": args.think, "duration_s": round(seconds, 1), "messages": args.chats * args.per_chat,
-              "findings": args.chats * args.per_chat // FINDING_EVERY,
-              "database": "postgresql" if args.database_url else "sqlite", "cpus": os.cpu_count(),
-              "results": summarise(stats, seconds)}
+    result = {
+        "users": args.users,
+        "think_s": args.think,
+        "duration_s": round(seconds, 1),
+        "messages": args.chats * args.per_chat,
+        "findings": args.chats * args.per_chat // FINDING_EVERY,
+        "database": "postgresql" if args.database_url else "sqlite",
+        "cpus": os.cpu_count(),
+        "results": summarise(stats, seconds),
+    }
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -10,17 +10,32 @@ import click
 
 from chatwarden.cli import main, state
 
-ROLE_NAMES = ("officer", "reviewer", "supervisor", "professional-standards", "data-office", "foi-officer",
-              "administrator")
+ROLE_NAMES = (
+    "officer",
+    "reviewer",
+    "supervisor",
+    "professional-standards",
+    "data-office",
+    "foi-officer",
+    "administrator",
+)
 
 
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; setting 'host').")
 @click.option("--port", type=int, default=None, help="Port (default 8450; setting 'port').")
-@click.option("--secure-cookies/--no-secure-cookies", default=None,
-              help="Mark cookies Secure and send HSTS: use when served behind TLS (setting 'secure_cookies').")
-@click.option("--proxy", "forwarded_allow", default=None, metavar="ADDRESSES",
-              help="Trust X-Forwarded-* headers from these addresses (a TLS-terminating proxy), e.g. 127.0.0.1.")
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Mark cookies Secure and send HSTS: use when served behind TLS (setting 'secure_cookies').",
+)
+@click.option(
+    "--proxy",
+    "forwarded_allow",
+    default=None,
+    metavar="ADDRESSES",
+    help="Trust X-Forwarded-* headers from these addresses (a TLS-terminating proxy), e.g. 127.0.0.1.",
+)
 def serve_cmd(host: str | None, port: int | None, secure_cookies: bool | None, forwarded_allow: str | None) -> None:
     """Start the reviewers' web app (and its JSON API) on 127.0.0.1.
 
@@ -35,13 +50,21 @@ def serve_cmd(host: str | None, port: int | None, secure_cookies: bool | None, f
     changes = {k: v for k, v in (("host", host), ("port", port), ("secure_cookies", secure_cookies)) if v is not None}
     settings = dataclasses.replace(st.settings, **changes)
     if settings.host not in ("127.0.0.1", "::1", "localhost") and not settings.secure_cookies:
-        click.echo("chatwarden: warning: listening beyond loopback without --secure-cookies; put TLS in front",
-                   err=True)
+        click.echo(
+            "chatwarden: warning: listening beyond loopback without --secure-cookies; put TLS in front", err=True
+        )
     app = create_app(settings, st.store())
     click.echo(f"chatwarden web app on http://{settings.host}:{settings.port}/ (Ctrl-C to stop)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False,
-                server_header=False, proxy_headers=forwarded_allow is not None,
-                forwarded_allow_ips=forwarded_allow or None)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        server_header=False,
+        proxy_headers=forwarded_allow is not None,
+        forwarded_allow_ips=forwarded_allow or None,
+    )
 
 
 @main.group("user")
@@ -58,16 +81,23 @@ def _password(password_stdin: bool) -> str:
 @user_group.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Full name and rank or role, e.g. 'PS 123 Sam Jones'.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_NAMES),
-              help="A role (repeatable).")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_NAMES), help="A role (repeatable)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def user_add(username: str, display_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Create an account (Argon2id password hash; at least 12 characters)."""
     from chatwarden.web.accounts import create_user
 
     st = state()
-    uid = create_user(st.store(), st.actor, username=username, display_name=display_name,
-                      password=_password(password_stdin), roles=list(roles))
+    uid = create_user(
+        st.store(),
+        st.actor,
+        username=username,
+        display_name=display_name,
+        password=_password(password_stdin),
+        roles=list(roles),
+    )
     click.echo(f"user {username} added (id {uid}; roles {', '.join(sorted(set(roles)))})")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 __all__ = ["create_app"]
 
 
-def create_app(*args, **kwargs):  # noqa: ANN002, ANN003 - re-export without importing FastAPI eagerly
+def create_app(*args, **kwargs):
     from chatwarden.web.app import create_app as _create_app
 
     return _create_app(*args, **kwargs)

@@ -19,7 +19,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -44,13 +44,13 @@ _DUMMY_HASH = _hasher.hash("chatwarden-timing-equaliser")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(at: datetime | None) -> datetime | None:
     if at is None:
         return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def digest(secret: str) -> str:
@@ -96,8 +96,9 @@ def _check_password(password: str) -> None:
         raise WorkflowError(f"a password needs at least {MIN_PASSWORD} characters")
 
 
-def create_user(store: Store, actor: Actor, *, username: str, display_name: str, password: str,
-                roles: list[str] | tuple[str, ...]) -> int:
+def create_user(
+    store: Store, actor: Actor, *, username: str, display_name: str, password: str, roles: list[str] | tuple[str, ...]
+) -> int:
     require(actor, "user.manage")
     if not USERNAME_RE.match(username):
         raise WorkflowError("a username is 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
@@ -108,9 +109,19 @@ def create_user(store: Store, actor: Actor, *, username: str, display_name: str,
     with store.transaction() as conn:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first():
             raise ConflictError(f"user {username!r} already exists")
-        uid = conn.execute(insert(users).values(
-            username=username, display_name=display_name.strip(), password_hash=_hasher.hash(password), roles=roles,
-            active=True, failed_logins=0, created_at=_now()).returning(users.c.id)).scalar_one()
+        uid = conn.execute(
+            insert(users)
+            .values(
+                username=username,
+                display_name=display_name.strip(),
+                password_hash=_hasher.hash(password),
+                roles=roles,
+                active=True,
+                failed_logins=0,
+                created_at=_now(),
+            )
+            .returning(users.c.id)
+        ).scalar_one()
         audit.record(conn, actor, "user.add", "user", uid, after={"username": username, "roles": roles})
     return uid
 
@@ -118,9 +129,23 @@ def create_user(store: Store, actor: Actor, *, username: str, display_name: str,
 def list_users(store: Store, actor: Actor) -> list[dict[str, Any]]:
     require(actor, "user.manage")
     with store.read() as conn:
-        rows = conn.execute(select(users.c.id, users.c.username, users.c.display_name, users.c.roles, users.c.active,
-                                   users.c.failed_logins, users.c.locked_until, users.c.created_at,
-                                   users.c.last_login_at).order_by(users.c.username)).mappings().all()
+        rows = (
+            conn.execute(
+                select(
+                    users.c.id,
+                    users.c.username,
+                    users.c.display_name,
+                    users.c.roles,
+                    users.c.active,
+                    users.c.failed_logins,
+                    users.c.locked_until,
+                    users.c.created_at,
+                    users.c.last_login_at,
+                ).order_by(users.c.username)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -136,13 +161,21 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
     require(actor, "user.manage")
     with store.transaction() as conn:
         u = _user(conn, username)
-        conn.execute(update(users).where(users.c.id == u["id"]).values(active=active, failed_logins=0,
-                                                                        locked_until=None))
+        conn.execute(
+            update(users).where(users.c.id == u["id"]).values(active=active, failed_logins=0, locked_until=None)
+        )
         if not active:
             conn.execute(delete(web_sessions).where(web_sessions.c.user_id == u["id"]))
             conn.execute(update(api_tokens).where(api_tokens.c.user_id == u["id"]).values(revoked=True))
-        audit.record(conn, actor, "user.enable" if active else "user.disable", "user", u["id"],
-                     before={"active": u["active"]}, after={"active": active})
+        audit.record(
+            conn,
+            actor,
+            "user.enable" if active else "user.disable",
+            "user",
+            u["id"],
+            before={"active": u["active"]},
+            after={"active": active},
+        )
 
 
 def set_roles(store: Store, actor: Actor, username: str, roles: list[str] | tuple[str, ...]) -> None:
@@ -161,8 +194,11 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
     _check_password(password)
     with store.transaction() as conn:
         u = _user(conn, username)
-        conn.execute(update(users).where(users.c.id == u["id"]).values(
-            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+        conn.execute(
+            update(users)
+            .where(users.c.id == u["id"])
+            .values(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+        )
         conn.execute(delete(web_sessions).where(web_sessions.c.user_id == u["id"]))
         audit.record(conn, actor, "user.password", "user", u["id"])
 
@@ -182,16 +218,25 @@ def sign_in(store: Store, username: str, password: str, *, max_failures: int, lo
                 values["password_hash"] = _hasher.hash(password)
             conn.execute(update(users).where(users.c.id == u["id"]).values(**values))
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            conn.execute(insert(web_sessions).values(token_hash=digest(token), user_id=u["id"], csrf_token=csrf,
-                                                     created_at=now, last_seen_at=now, expires_at=now + SESSION_MAX))
+            conn.execute(
+                insert(web_sessions).values(
+                    token_hash=digest(token),
+                    user_id=u["id"],
+                    csrf_token=csrf,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + SESSION_MAX,
+                )
+            )
             audit.record(conn, who, "login", "user", u["id"])
     if refused is not None:
         raise LoginRefused(refused)
     return SignIn(token, csrf, who)
 
 
-def _check(conn: Any, username: str, password: str, now: datetime, max_failures: int,
-           lockout_minutes: int) -> str | None:
+def _check(
+    conn: Any, username: str, password: str, now: datetime, max_failures: int, lockout_minutes: int
+) -> str | None:
     """None when the password is right and the account usable; else the refusal reason
     (recorded in the caller's transaction)."""
     u = conn.execute(select(users).where(users.c.username == username)).mappings().first()
@@ -234,11 +279,24 @@ def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
     now = _now()
     h = digest(token)
     with store.read() as conn:
-        row = conn.execute(select(web_sessions.c.id, web_sessions.c.csrf_token, web_sessions.c.last_seen_at,
-                                  web_sessions.c.expires_at, users.c.username, users.c.display_name, users.c.roles,
-                                  users.c.active)
-                           .select_from(web_sessions.join(users, users.c.id == web_sessions.c.user_id))
-                           .where(web_sessions.c.token_hash == h)).mappings().first()
+        row = (
+            conn.execute(
+                select(
+                    web_sessions.c.id,
+                    web_sessions.c.csrf_token,
+                    web_sessions.c.last_seen_at,
+                    web_sessions.c.expires_at,
+                    users.c.username,
+                    users.c.display_name,
+                    users.c.roles,
+                    users.c.active,
+                )
+                .select_from(web_sessions.join(users, users.c.id == web_sessions.c.user_id))
+                .where(web_sessions.c.token_hash == h)
+            )
+            .mappings()
+            .first()
+        )
     if row is None:
         return None
     last = _aware(row["last_seen_at"])
@@ -254,8 +312,9 @@ def session_actor(store: Store, token: str) -> tuple[Actor, str] | None:
 
 def sign_out(store: Store, actor: Actor, token: str) -> None:
     with store.transaction() as conn:
-        row = conn.execute(select(web_sessions.c.id, web_sessions.c.user_id)
-                           .where(web_sessions.c.token_hash == digest(token))).first()
+        row = conn.execute(
+            select(web_sessions.c.id, web_sessions.c.user_id).where(web_sessions.c.token_hash == digest(token))
+        ).first()
         if row is None:
             return
         conn.execute(delete(web_sessions).where(web_sessions.c.id == row.id))
@@ -271,9 +330,11 @@ def create_token(store: Store, actor: Actor, username: str, label: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.transaction() as conn:
         u = _user(conn, username)
-        tid = conn.execute(insert(api_tokens).values(token_hash=digest(token), user_id=u["id"], label=label.strip(),
-                                                     created_at=_now(), revoked=False)
-                           .returning(api_tokens.c.id)).scalar_one()
+        tid = conn.execute(
+            insert(api_tokens)
+            .values(token_hash=digest(token), user_id=u["id"], label=label.strip(), created_at=_now(), revoked=False)
+            .returning(api_tokens.c.id)
+        ).scalar_one()
         audit.record(conn, actor, "token.create", "api_token", tid, after={"user": username, "label": label.strip()})
     return token
 
@@ -293,11 +354,22 @@ def token_actor(store: Store, token: str) -> Actor | None:
         return None
     now = _now()
     with store.read() as conn:
-        row = conn.execute(select(api_tokens.c.id, api_tokens.c.last_used_at, users.c.username,
-                                  users.c.display_name, users.c.roles, users.c.active)
-                           .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
-                           .where(api_tokens.c.token_hash == digest(token), api_tokens.c.revoked.is_(False))
-                           ).mappings().first()
+        row = (
+            conn.execute(
+                select(
+                    api_tokens.c.id,
+                    api_tokens.c.last_used_at,
+                    users.c.username,
+                    users.c.display_name,
+                    users.c.roles,
+                    users.c.active,
+                )
+                .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+                .where(api_tokens.c.token_hash == digest(token), api_tokens.c.revoked.is_(False))
+            )
+            .mappings()
+            .first()
+        )
     if row is None or not row["active"]:
         return None
     last = _aware(row["last_used_at"])

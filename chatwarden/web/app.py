@@ -16,8 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatwarden import __version__
 from chatwarden.config import Settings
-from chatwarden.errors import (ChatwardenError, ConflictError, InputError, IntegrityError, NotFoundError,
-                               PermissionDenied, WorkflowError)
+from chatwarden.errors import (
+    ChatwardenError,
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    PermissionDenied,
+    WorkflowError,
+)
 from chatwarden.web.render import error_body, make_env
 from chatwarden.web.security import CsrfFailed, Forbidden, LoginRequired, Shield, TooManyAttempts
 
@@ -45,27 +52,34 @@ class AnalyzerHolder:
         return self._analyzer
 
 
-def create_app(settings: Settings, store: Any = None, analyzer: Any = None, *,
-               login_rate: tuple[int, float] = (20, 60.0)) -> FastAPI:
+def create_app(
+    settings: Settings, store: Any = None, analyzer: Any = None, *, login_rate: tuple[int, float] = (20, 60.0)
+) -> FastAPI:
     """Build the web app over ``store`` (opened from ``settings`` when not given).
     ``login_rate`` is (attempts, seconds) allowed per client address at the login form."""
     from chatwarden.cases.review import set_pseudonymised_review
     from chatwarden.store import Store
     from chatwarden.web.routes import ROUTERS
     from chatwarden.web.security import LoginLimiter
-
     from chatwarden.web.storeguard import guard
 
     if store is None:
         store = Store.open(settings)
     store = guard(store)
     set_pseudonymised_review(settings.pseudonymise_first_line)
-    app = FastAPI(title="chatwarden", version=__version__, debug=False, openapi_url=None, docs_url=None,
-                  redoc_url=None, swagger_ui_oauth2_redirect_url=None,
-                  description="JSON API of chatwarden: the review, case, evidence, audit and self-check use cases "
-                              "of the web app, under the same permission actions. Authenticate with "
-                              "`Authorization: Bearer <token>` (`chatwarden user token`) or the session cookie "
-                              "plus an `X-CSRF-Token` header.")
+    app = FastAPI(
+        title="chatwarden",
+        version=__version__,
+        debug=False,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        description="JSON API of chatwarden: the review, case, evidence, audit and self-check use cases "
+        "of the web app, under the same permission actions. Authenticate with "
+        "`Authorization: Bearer <token>` (`chatwarden user token`) or the session cookie "
+        "plus an `X-CSRF-Token` header.",
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.analyzer = AnalyzerHolder(settings, analyzer)
@@ -76,9 +90,13 @@ def create_app(settings: Settings, store: Any = None, analyzer: Any = None, *,
     app.mount("/static", StaticFiles(packages=[("chatwarden.web", "static")]), name="static")
     _error_handlers(app)
     env = app.state.templates
-    app.add_middleware(Shield, upload_limit=settings.max_upload_bytes + MULTIPART_OVERHEAD, upload_paths=UPLOAD_PATHS,
-                       hsts=settings.secure_cookies,
-                       error_page=lambda rid, status, is_api: error_body(env, rid, status, is_api))
+    app.add_middleware(
+        Shield,
+        upload_limit=settings.max_upload_bytes + MULTIPART_OVERHEAD,
+        upload_paths=UPLOAD_PATHS,
+        hsts=settings.secure_cookies,
+        error_page=lambda rid, status, is_api: error_body(env, rid, status, is_api),
+    )
     return app
 
 
@@ -98,8 +116,12 @@ def _error(request: Request, status: int, detail: str | None = None, headers: di
 # Errors of chatwarden's own tree carry ids, counts and reasons, never message text or names
 # (chatwarden.errors): the 4xx ones are shown to the person who caused them.
 _STATUS: list[tuple[type[Exception], int]] = [
-    (NotFoundError, 404), (PermissionDenied, 403), (ConflictError, 409), (WorkflowError, 409),
-    (IntegrityError, 409), (InputError, 400),
+    (NotFoundError, 404),
+    (PermissionDenied, 403),
+    (ConflictError, 409),
+    (WorkflowError, 409),
+    (IntegrityError, 409),
+    (InputError, 400),
 ]
 
 
@@ -123,13 +145,15 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
-        return _error(request, 403, "the form was out of date or did not come from this site: reload the page and "
-                                    "try again")
+        return _error(
+            request, 403, "the form was out of date or did not come from this site: reload the page and try again"
+        )
 
     @app.exception_handler(TooManyAttempts)
     async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
-        return _error(request, 429, "too many sign-in attempts from this address: wait a few minutes",
-                      {"Retry-After": "300"})
+        return _error(
+            request, 429, "too many sign-in attempts from this address: wait a few minutes", {"Retry-After": "300"}
+        )
 
     @app.exception_handler(ChatwardenError)
     async def _chatwarden(request: Request, exc: ChatwardenError) -> Response:
@@ -149,6 +173,8 @@ def _error_handlers(app: FastAPI) -> None:
         # Only where the problem is, never the submitted values (they may be message text).
         fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()})
         if _is_api(request):
-            return JSONResponse({"error": "The request could not be used", "status": 422,
-                                 "error_id": _rid(request), "fields": fields}, status_code=422)
+            return JSONResponse(
+                {"error": "The request could not be used", "status": 422, "error_id": _rid(request), "fields": fields},
+                status_code=422,
+            )
         return _error(request, 422, "missing or invalid: " + ", ".join(fields))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -22,8 +22,18 @@ from chatwarden.errors import NotFoundError, WorkflowError
 from chatwarden.model import Actor
 from chatwarden.permissions import require
 from chatwarden.store import Store, audit
-from chatwarden.store.tables import (audit_log, cases, chats, evidence_packages, exports, findings, media, messages,
-                                     participants, scans)
+from chatwarden.store.tables import (
+    audit_log,
+    cases,
+    chats,
+    evidence_packages,
+    exports,
+    findings,
+    media,
+    messages,
+    participants,
+    scans,
+)
 
 # When work counts as overdue on the dashboard (days).
 FINDING_DUE_DAYS = 7  # an open finding should be triaged within a week
@@ -31,18 +41,23 @@ SECOND_APPROVAL_DUE_DAYS = 2  # a dismissal awaiting the second reviewer
 HANDOFF_DUE_DAYS = 2  # evidence must reach the evidence and records systems "as soon as possible"
 TREND_WEEKS = 12
 MEDIA_MAX_BYTES = 25 * 1024**2
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-               ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(at: datetime | None) -> datetime | None:
     if at is None:
         return None
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -51,9 +66,11 @@ def trend(store: Store, actor: Actor, *, weeks: int = TREND_WEEKS) -> list[dict[
     was found) by severity, for the most recent ``weeks`` weeks that hold any."""
     require(actor, "dashboard.view")
     day = func.date(func.coalesce(messages.c.timestamp, findings.c.created_at))
-    q = (select(day.label("day"), findings.c.severity, func.count())
-         .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
-         .group_by(day, findings.c.severity))
+    q = (
+        select(day.label("day"), findings.c.severity, func.count())
+        .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
+        .group_by(day, findings.c.severity)
+    )
     with store.read() as conn:
         rows = conn.execute(q).all()
     buckets: dict[date, dict[str, int]] = {}
@@ -71,8 +88,13 @@ def trend(store: Store, actor: Actor, *, weeks: int = TREND_WEEKS) -> list[dict[
     for i in range(weeks - 1, -1, -1):
         monday = last - timedelta(weeks=i)
         b = buckets.get(monday, {})
-        out.append({"week": monday.isoformat(), "total": sum(b.values()), **{s: b.get(s, 0) for s in
-                                                                             ("low", "medium", "high", "critical")}})
+        out.append(
+            {
+                "week": monday.isoformat(),
+                "total": sum(b.values()),
+                **{s: b.get(s, 0) for s in ("low", "medium", "high", "critical")},
+            }
+        )
     return out
 
 
@@ -82,35 +104,73 @@ def overdue(store: Store, actor: Actor) -> dict[str, Any]:
     require(actor, "dashboard.view")
     now = _now()
     with store.read() as conn:
-        open_late = conn.execute(select(func.count(), func.min(findings.c.created_at)).where(
-            findings.c.status == "open", findings.c.created_at < now - timedelta(days=FINDING_DUE_DAYS))).one()
-        second_late = conn.execute(select(func.count()).where(
-            findings.c.status == "pending-second",
-            findings.c.updated_at < now - timedelta(days=SECOND_APPROVAL_DUE_DAYS))).scalar_one()
-        handoff_late = conn.execute(select(func.count()).select_from(evidence_packages).where(
-            evidence_packages.c.created_at < now - timedelta(days=HANDOFF_DUE_DAYS),
-            (evidence_packages.c.uploaded_at.is_(None) | evidence_packages.c.recorded_at.is_(None)
-             | evidence_packages.c.supervisor_informed_at.is_(None)))).scalar_one()
+        open_late = conn.execute(
+            select(func.count(), func.min(findings.c.created_at)).where(
+                findings.c.status == "open", findings.c.created_at < now - timedelta(days=FINDING_DUE_DAYS)
+            )
+        ).one()
+        second_late = conn.execute(
+            select(func.count()).where(
+                findings.c.status == "pending-second",
+                findings.c.updated_at < now - timedelta(days=SECOND_APPROVAL_DUE_DAYS),
+            )
+        ).scalar_one()
+        handoff_late = conn.execute(
+            select(func.count())
+            .select_from(evidence_packages)
+            .where(
+                evidence_packages.c.created_at < now - timedelta(days=HANDOFF_DUE_DAYS),
+                (
+                    evidence_packages.c.uploaded_at.is_(None)
+                    | evidence_packages.c.recorded_at.is_(None)
+                    | evidence_packages.c.supervisor_informed_at.is_(None)
+                ),
+            )
+        ).scalar_one()
         open_cases = conn.execute(select(func.count()).select_from(cases).where(cases.c.status == "open")).scalar_one()
-    return {"findings": open_late[0], "oldest_open": _aware(open_late[1]), "second_approvals": second_late,
-            "handoffs": handoff_late, "open_cases": open_cases, "finding_due_days": FINDING_DUE_DAYS,
-            "second_due_days": SECOND_APPROVAL_DUE_DAYS, "handoff_due_days": HANDOFF_DUE_DAYS}
+    return {
+        "findings": open_late[0],
+        "oldest_open": _aware(open_late[1]),
+        "second_approvals": second_late,
+        "handoffs": handoff_late,
+        "open_cases": open_cases,
+        "finding_due_days": FINDING_DUE_DAYS,
+        "second_due_days": SECOND_APPROVAL_DUE_DAYS,
+        "handoff_due_days": HANDOFF_DUE_DAYS,
+    }
 
 
 # --------------------------------------------------------------------------- chats
 def list_chats(store: Store, actor: Actor, *, limit: int = 500) -> list[dict[str, Any]]:
     require(actor, "chat.view")
-    counts = (select(findings.c.chat_id, func.count().label("findings"),
-                     func.sum(case((findings.c.status == "open", 1), else_=0)).label("open"),
-                     func.sum(case((findings.c.status.in_(("confirmed", "escalated")), 1), else_=0)).label("upheld"))
-              .group_by(findings.c.chat_id).subquery())
-    q = (select(chats.c.id, chats.c.name, chats.c.platform, chats.c.is_group, chats.c.message_count,
-                chats.c.first_message_at, chats.c.last_message_at,
-                func.coalesce(counts.c.findings, 0).label("findings"), func.coalesce(counts.c.open, 0).label("open"),
-                func.coalesce(counts.c.upheld, 0).label("upheld"))
-         .select_from(chats.outerjoin(counts, counts.c.chat_id == chats.c.id))
-         .where(chats.c.disposed.is_(False))
-         .order_by(func.coalesce(counts.c.open, 0).desc(), chats.c.id).limit(limit))
+    counts = (
+        select(
+            findings.c.chat_id,
+            func.count().label("findings"),
+            func.sum(case((findings.c.status == "open", 1), else_=0)).label("open"),
+            func.sum(case((findings.c.status.in_(("confirmed", "escalated")), 1), else_=0)).label("upheld"),
+        )
+        .group_by(findings.c.chat_id)
+        .subquery()
+    )
+    q = (
+        select(
+            chats.c.id,
+            chats.c.name,
+            chats.c.platform,
+            chats.c.is_group,
+            chats.c.message_count,
+            chats.c.first_message_at,
+            chats.c.last_message_at,
+            func.coalesce(counts.c.findings, 0).label("findings"),
+            func.coalesce(counts.c.open, 0).label("open"),
+            func.coalesce(counts.c.upheld, 0).label("upheld"),
+        )
+        .select_from(chats.outerjoin(counts, counts.c.chat_id == chats.c.id))
+        .where(chats.c.disposed.is_(False))
+        .order_by(func.coalesce(counts.c.open, 0).desc(), chats.c.id)
+        .limit(limit)
+    )
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     if pseudonymise(actor):
@@ -129,21 +189,48 @@ def chat_detail(store: Store, actor: Actor, chat_id: int) -> dict[str, Any]:
         if c is None:
             raise NotFoundError(f"chat {chat_id} not found")
         out = dict(c)
-        out["exports"] = [dict(r) for r in conn.execute(
-            select(exports.c.id, exports.c.file_name, exports.c.sha256, exports.c.messages, exports.c.new_messages,
-                   exports.c.captured_by, exports.c.captured_at).where(exports.c.chat_id == chat_id)
-            .order_by(exports.c.id)).mappings()]
+        out["exports"] = [
+            dict(r)
+            for r in conn.execute(
+                select(
+                    exports.c.id,
+                    exports.c.file_name,
+                    exports.c.sha256,
+                    exports.c.messages,
+                    exports.c.new_messages,
+                    exports.c.captured_by,
+                    exports.c.captured_at,
+                )
+                .where(exports.c.chat_id == chat_id)
+                .order_by(exports.c.id)
+            ).mappings()
+        ]
         people = _person_expr()
-        per_person = dict(conn.execute(
-            select(people, func.count()).select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
-            .where(findings.c.chat_id == chat_id).group_by(people)).all())
-        out["participants"] = [dict(r) | {"findings": per_person.get(r["name"], 0)} for r in conn.execute(
-            select(participants.c.name, participants.c.messages, participants.c.seen_in)
-            .where(participants.c.chat_id == chat_id).order_by(participants.c.messages.desc(), participants.c.name)
-        ).mappings()]
-        out["by_category"] = [dict(r) for r in conn.execute(
-            select(findings.c.category, findings.c.status, func.count().label("n")).where(findings.c.chat_id == chat_id)
-            .group_by(findings.c.category, findings.c.status).order_by(findings.c.category)).mappings()]
+        per_person = dict(
+            conn.execute(
+                select(people, func.count())
+                .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
+                .where(findings.c.chat_id == chat_id)
+                .group_by(people)
+            ).all()
+        )
+        out["participants"] = [
+            dict(r) | {"findings": per_person.get(r["name"], 0)}
+            for r in conn.execute(
+                select(participants.c.name, participants.c.messages, participants.c.seen_in)
+                .where(participants.c.chat_id == chat_id)
+                .order_by(participants.c.messages.desc(), participants.c.name)
+            ).mappings()
+        ]
+        out["by_category"] = [
+            dict(r)
+            for r in conn.execute(
+                select(findings.c.category, findings.c.status, func.count().label("n"))
+                .where(findings.c.chat_id == chat_id)
+                .group_by(findings.c.category, findings.c.status)
+                .order_by(findings.c.category)
+            ).mappings()
+        ]
     if pseudonymise(actor):
         if not out["is_group"]:
             out["name"] = f"one-to-one chat {chat_id}"
@@ -156,7 +243,9 @@ def chat_detail(store: Store, actor: Actor, chat_id: int) -> dict[str, Any]:
 
 
 def _person_expr() -> Any:
-    return func.coalesce(func.nullif(findings.c.subject, ""), messages.c.sender, literal("(whole chat)")).label("person")
+    return func.coalesce(func.nullif(findings.c.subject, ""), messages.c.sender, literal("(whole chat)")).label(
+        "person"
+    )
 
 
 def list_people(store: Store, actor: Actor, *, limit: int = 500) -> list[dict[str, Any]]:
@@ -165,13 +254,20 @@ def list_people(store: Store, actor: Actor, *, limit: int = 500) -> list[dict[st
     require(actor, "chat.view")
     _names_visible(actor)
     person = _person_expr()
-    q = (select(person, func.count().label("findings"),
-                func.sum(case((findings.c.status == "open", 1), else_=0)).label("open"),
-                func.sum(case((findings.c.status.in_(("confirmed", "escalated")), 1), else_=0)).label("upheld"),
-                func.count(func.distinct(findings.c.chat_id)).label("chats"),
-                func.max(findings.c.severity_rank).label("worst"))
-         .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
-         .group_by(person).order_by(func.count().desc()).limit(limit))
+    q = (
+        select(
+            person,
+            func.count().label("findings"),
+            func.sum(case((findings.c.status == "open", 1), else_=0)).label("open"),
+            func.sum(case((findings.c.status.in_(("confirmed", "escalated")), 1), else_=0)).label("upheld"),
+            func.count(func.distinct(findings.c.chat_id)).label("chats"),
+            func.max(findings.c.severity_rank).label("worst"),
+        )
+        .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
+        .group_by(person)
+        .order_by(func.count().desc())
+        .limit(limit)
+    )
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     from chatwarden.policy.rules import SEVERITIES
@@ -190,14 +286,23 @@ def person_history(store: Store, actor: Actor, name: str, *, limit: int = 500) -
     from chatwarden.cases.review import review_queue
 
     rows = review_queue(store, actor, status=None, person=name, limit=limit)
-    rows.sort(key=lambda r: (r["timestamp"] or r["created_at"].replace(tzinfo=None)), reverse=True)
+    rows.sort(key=lambda r: r["timestamp"] or r["created_at"].replace(tzinfo=None), reverse=True)
     by: dict[str, dict[str, int]] = {"category": {}, "chat": {}, "status": {}}
     for r in rows:
-        for key, value in (("category", r["category"]), ("chat", r["chat_name"] or f"chat {r['chat_id']}"),
-                           ("status", r["status"])):
+        for key, value in (
+            ("category", r["category"]),
+            ("chat", r["chat_name"] or f"chat {r['chat_id']}"),
+            ("status", r["status"]),
+        ):
             by[key][value] = by[key].get(value, 0) + 1
-    return {"name": name, "findings": rows, "by_category": by["category"], "by_chat": by["chat"],
-            "by_status": by["status"], "cases": sorted({r["case_id"] for r in rows if r["case_id"]})}
+    return {
+        "name": name,
+        "findings": rows,
+        "by_category": by["category"],
+        "by_chat": by["chat"],
+        "by_status": by["status"],
+        "cases": sorted({r["case_id"] for r in rows if r["case_id"]}),
+    }
 
 
 def _names_visible(actor: Actor) -> None:
@@ -214,29 +319,58 @@ def export_report(store: Store, actor: Actor, export_id: int) -> dict[str, Any]:
     """What one import found: the export, its scan and its findings by rule."""
     require(actor, "finding.view")
     with store.read() as conn:
-        e = conn.execute(select(exports, chats.c.name.label("chat_name"))
-                         .select_from(exports.join(chats, chats.c.id == exports.c.chat_id))
-                         .where(exports.c.id == export_id)).mappings().first()
+        e = (
+            conn.execute(
+                select(exports, chats.c.name.label("chat_name"))
+                .select_from(exports.join(chats, chats.c.id == exports.c.chat_id))
+                .where(exports.c.id == export_id)
+            )
+            .mappings()
+            .first()
+        )
         if e is None:
             raise NotFoundError(f"export {export_id} not found")
         scan = conn.execute(select(scans).where(scans.c.export_id == export_id).order_by(scans.c.id)).mappings().first()
         rows = []
         if scan is not None:
-            rows = [dict(r) for r in conn.execute(
-                select(findings.c.id, findings.c.rule, findings.c.title, findings.c.category, findings.c.severity,
-                       findings.c.status, findings.c.citation, findings.c.action, messages.c.timestamp)
-                .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
-                .where(findings.c.scan_id == scan["id"])
-                .order_by(findings.c.severity_rank.desc(), findings.c.id).limit(2000)).mappings()]
+            rows = [
+                dict(r)
+                for r in conn.execute(
+                    select(
+                        findings.c.id,
+                        findings.c.rule,
+                        findings.c.title,
+                        findings.c.category,
+                        findings.c.severity,
+                        findings.c.status,
+                        findings.c.citation,
+                        findings.c.action,
+                        messages.c.timestamp,
+                    )
+                    .select_from(findings.outerjoin(messages, messages.c.id == findings.c.message_id))
+                    .where(findings.c.scan_id == scan["id"])
+                    .order_by(findings.c.severity_rank.desc(), findings.c.id)
+                    .limit(2000)
+                ).mappings()
+            ]
     by_category: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     rules: dict[str, dict[str, Any]] = {}
     for r in rows:
         by_category[r["category"]] = by_category.get(r["category"], 0) + 1
         by_severity[r["severity"]] = by_severity.get(r["severity"], 0) + 1
-        g = rules.setdefault(r["rule"], {"rule": r["rule"], "title": r["title"], "category": r["category"],
-                                         "severity": r["severity"], "citation": r["citation"], "action": r["action"],
-                                         "findings": []})
+        g = rules.setdefault(
+            r["rule"],
+            {
+                "rule": r["rule"],
+                "title": r["title"],
+                "category": r["category"],
+                "severity": r["severity"],
+                "citation": r["citation"],
+                "action": r["action"],
+                "findings": [],
+            },
+        )
         g["findings"].append(r)
     out = dict(e)
     out.pop("blob", None)
@@ -261,8 +395,15 @@ def message_media(store: Store, actor: Actor, message_id: int, n: int) -> tuple[
     bytes and content type (images only are given an image type).  Audited."""
     require(actor, "message.view")
     with store.transaction() as conn:
-        m = conn.execute(select(messages.c.attachments, messages.c.export_id, messages.c.disposed)
-                         .where(messages.c.id == message_id)).mappings().first()
+        m = (
+            conn.execute(
+                select(messages.c.attachments, messages.c.export_id, messages.c.disposed).where(
+                    messages.c.id == message_id
+                )
+            )
+            .mappings()
+            .first()
+        )
         if m is None or m["disposed"]:
             raise NotFoundError(f"message {message_id} not found")
         atts = m["attachments"] or []
@@ -270,8 +411,9 @@ def message_media(store: Store, actor: Actor, message_id: int, n: int) -> tuple[
             raise NotFoundError(f"message {message_id} has no stored attachment {n}")
         member = atts[n]["member"]
         e = conn.execute(select(exports.c.blob).where(exports.c.id == m["export_id"])).mappings().one()
-        known = conn.execute(select(media.c.size).where(media.c.export_id == m["export_id"],
-                                                        media.c.name == member)).first()
+        known = conn.execute(
+            select(media.c.size).where(media.c.export_id == m["export_id"], media.c.name == member)
+        ).first()
         if known is None:
             raise NotFoundError(f"message {message_id}: the attachment is not in the stored export")
         if known.size > MEDIA_MAX_BYTES:
@@ -311,11 +453,22 @@ def unmask(store: Store, actor: Actor, finding_id: int, reason: str) -> None:
 def unmasked_by(store: Store, finding_id: int) -> dict[str, Any] | None:
     """Who unmasked a finding, if anyone (latest entry)."""
     with store.read() as conn:
-        row = conn.execute(select(audit_log.c.actor_name, audit_log.c.at)
-                           .where(and_(audit_log.c.subject_type == "finding",
-                                       audit_log.c.subject_id == str(finding_id),
-                                       audit_log.c.action == "finding.unmask"))
-                           .order_by(audit_log.c.id.desc()).limit(1)).mappings().first()
+        row = (
+            conn.execute(
+                select(audit_log.c.actor_name, audit_log.c.at)
+                .where(
+                    and_(
+                        audit_log.c.subject_type == "finding",
+                        audit_log.c.subject_id == str(finding_id),
+                        audit_log.c.action == "finding.unmask",
+                    )
+                )
+                .order_by(audit_log.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
     return dict(row) if row else None
 
 
@@ -332,8 +485,15 @@ def finding_for(store: Store, actor: Actor, finding_id: int, *, context: int = 5
         ids = [m["id"] for m in f["thread"]]
         with store.read() as conn:
             real = dict(conn.execute(select(messages.c.id, messages.c.sender).where(messages.c.id.in_(ids))).all())
-            others = conn.execute(select(participants.c.name).where(participants.c.chat_id == f["chat_id"])
-                                  .order_by(participants.c.id)).scalars().all()
+            others = (
+                conn.execute(
+                    select(participants.c.name)
+                    .where(participants.c.chat_id == f["chat_id"])
+                    .order_by(participants.c.id)
+                )
+                .scalars()
+                .all()
+            )
         if who is None:
             f["masked"] = True
             f["subject"] = "(masked)" if f.get("subject") else ""

@@ -42,8 +42,12 @@ def _fmt_dt(value: Any) -> str:
 
 
 def make_env() -> Environment:
-    env = Environment(loader=PackageLoader("chatwarden.web", "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("chatwarden.web", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["dt"] = _fmt_dt
     env.globals["version"] = __version__
     env.globals["SEVERITIES"] = SEVERITIES
@@ -58,8 +62,14 @@ def page(request: Request, template: str, http_status: int = 200, **ctx: Any) ->
         return actor is not None and allowed(actor, action)
 
     body = env.get_template(template).render(
-        request=request, actor=actor, can=can, csrf=getattr(request.state, "csrf", None) or "",
-        nav=[(href, label) for href, label, action in NAV if can(action)], path=request.url.path, **ctx)
+        request=request,
+        actor=actor,
+        can=can,
+        csrf=getattr(request.state, "csrf", None) or "",
+        nav=[(href, label) for href, label, action in NAV if can(action)],
+        path=request.url.path,
+        **ctx,
+    )
     return HTMLResponse(body, status_code=http_status)
 
 
@@ -68,8 +78,14 @@ def is_htmx(request: Request) -> bool:
 
 
 # ------------------------------------------------------------------------------ charts
-def bar_chart(rows: list[tuple[str, dict[str, int]]], *, series: tuple[str, ...], width: int = 640,
-              height: int = 180, title: str = "") -> Markup:
+def bar_chart(
+    rows: list[tuple[str, dict[str, int]]],
+    *,
+    series: tuple[str, ...],
+    width: int = 640,
+    height: int = 180,
+    title: str = "",
+) -> Markup:
     """A stacked bar chart as inline SVG (presentation attributes and CSS classes only:
     no scripts, no style attributes)."""
     n = max(1, len(rows))
@@ -77,11 +93,15 @@ def bar_chart(rows: list[tuple[str, dict[str, int]]], *, series: tuple[str, ...]
     pad_l, pad_b, pad_t = 36, 34, 10
     plot_h = height - pad_b - pad_t
     bw = (width - pad_l - 8) / n
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
-             f'<line class="axis" x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - 4}" y2="{pad_t + plot_h}"/>',
-             f'<text class="tick" x="{pad_l - 4}" y="{pad_t + 8}" text-anchor="end">{top}</text>',
-             f'<text class="tick" x="{pad_l - 4}" y="{pad_t + plot_h}" text-anchor="end">0</text>']
+    parts = [
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>'
+        ),
+        f'<line class="axis" x1="{pad_l}" y1="{pad_t + plot_h}" x2="{width - 4}" y2="{pad_t + plot_h}"/>',
+        f'<text class="tick" x="{pad_l - 4}" y="{pad_t + 8}" text-anchor="end">{top}</text>',
+        f'<text class="tick" x="{pad_l - 4}" y="{pad_t + plot_h}" text-anchor="end">0</text>',
+    ]
     for i, (label, values) in enumerate(rows):
         x = pad_l + i * bw + 2
         y = pad_t + plot_h
@@ -91,11 +111,15 @@ def bar_chart(rows: list[tuple[str, dict[str, int]]], *, series: tuple[str, ...]
                 continue
             h = plot_h * v / top
             y -= h
-            parts.append(f'<rect class="bar sev-{html.escape(s)}" x="{x:.1f}" y="{y:.1f}" width="{max(bw - 4, 1):.1f}" '
-                         f'height="{h:.1f}"><title>{html.escape(label)}: {v} {html.escape(s)}</title></rect>')
+            parts.append(
+                f'<rect class="bar sev-{html.escape(s)}" x="{x:.1f}" y="{y:.1f}" width="{max(bw - 4, 1):.1f}" '
+                f'height="{h:.1f}"><title>{html.escape(label)}: {v} {html.escape(s)}</title></rect>'
+            )
         if n <= 16 or i % max(1, n // 8) == 0:
-            parts.append(f'<text class="tick" x="{x + (bw - 4) / 2:.1f}" y="{height - pad_b + 14}" '
-                         f'text-anchor="middle">{html.escape(label)}</text>')
+            parts.append(
+                f'<text class="tick" x="{x + (bw - 4) / 2:.1f}" y="{height - pad_b + 14}" '
+                f'text-anchor="middle">{html.escape(label)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -106,24 +130,41 @@ def hbar_chart(items: list[tuple[str, int]], *, width: int = 420, title: str = "
     height = max(row_h, row_h * len(items)) + 4
     top = max((v for _, v in items), default=0) or 1
     label_w = 170
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>']
+    parts = [
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>'
+        )
+    ]
     for i, (label, v) in enumerate(items):
         y = i * row_h + 2
         w = (width - label_w - 50) * v / top
-        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
-                     f'<rect class="bar hbar" x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}"/>'
-                     f'<text class="tick" x="{label_w + w + 6:.1f}" y="{y + 15}">{v}</text>')
+        parts.append(
+            f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
+            f'<rect class="bar hbar" x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}"/>'
+            f'<text class="tick" x="{label_w + w + 6:.1f}" y="{y + 15}">{v}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-ERROR_TITLES = {400: "The request could not be used", 401: "Please sign in", 403: "Not allowed",
-                404: "Not found", 405: "Not allowed", 409: "Not possible now", 413: "Too large",
-                422: "The request could not be used", 429: "Too many attempts", 500: "Something went wrong"}
+ERROR_TITLES = {
+    400: "The request could not be used",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Not possible now",
+    413: "Too large",
+    422: "The request could not be used",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
 
 
-def error_body(env: Environment, request_id: str, status: int, is_api: bool, detail: str | None = None) -> tuple[bytes, str]:
+def error_body(
+    env: Environment, request_id: str, status: int, is_api: bool, detail: str | None = None
+) -> tuple[bytes, str]:
     """The generic error response: a title, an optional detail that is known to be safe to
     show, and the error id (for the logs).  Never a stack trace or exception text of an
     unexpected error."""
@@ -135,6 +176,15 @@ def error_body(env: Environment, request_id: str, status: int, is_api: bool, det
         if detail:
             body["detail"] = detail
         return orjson.dumps(body), "application/json"
-    text = env.get_template("error.html").render(title=title, status=status, error_id=request_id, detail=detail,
-                                                 actor=None, nav=[], csrf="", path="", can=lambda a: False)
+    text = env.get_template("error.html").render(
+        title=title,
+        status=status,
+        error_id=request_id,
+        detail=detail,
+        actor=None,
+        nav=[],
+        csrf="",
+        path="",
+        can=lambda a: False,
+    )
     return text.encode("utf-8"), "text/html; charset=utf-8"

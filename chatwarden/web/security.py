@@ -39,8 +39,10 @@ LOGIN_CSRF_COOKIE = "cw_login"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 # ------------------------------------------------------------------------ refusals
@@ -200,8 +202,16 @@ class Shield:
     """Outermost ASGI middleware: request id, security headers, body caps, and a generic
     error response (page or JSON) with only an error id for anything unexpected."""
 
-    def __init__(self, app: ASGIApp, *, upload_limit: int, upload_paths: tuple[str, ...], body_limit: int = 1 << 20,
-                 hsts: bool = False, error_page: Callable[[str, int, bool], tuple[bytes, str]]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        upload_limit: int,
+        upload_paths: tuple[str, ...],
+        body_limit: int = 1 << 20,
+        hsts: bool = False,
+        error_page: Callable[[str, int, bool], tuple[bytes, str]],
+    ) -> None:
         self.app = app
         self.upload_limit = upload_limit
         self.upload_paths = upload_paths
@@ -225,8 +235,7 @@ class Shield:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"server",)]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"server",)]
                 headers += [
                     (b"content-security-policy", CSP.encode()),
                     (b"x-frame-options", b"DENY"),
@@ -278,6 +287,11 @@ class Shield:
 
     async def _error(self, send: Send, request_id: str, status: int, is_api: bool) -> None:
         body, ctype = self.error_page(request_id, status, is_api)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

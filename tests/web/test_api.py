@@ -7,8 +7,7 @@ import hypothesis
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-
-from conftest import JORDAN
+from web_support import JORDAN
 
 
 @pytest.fixture(scope="module")
@@ -96,19 +95,28 @@ def test_schemathesis_finds_no_server_errors(web, api_token):
     schema = schemathesis.openapi.from_asgi("/openapi.json", web.app, headers=headers)
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 30
-    failures = []
+    failures: list[str] = []
     for op in operations:
-        @hypothesis.settings(max_examples=15, deadline=None, database=None, derandomize=True,
-                             suppress_health_check=list(hypothesis.HealthCheck))
-        @hypothesis.given(case=op.as_strategy())
-        def run(case):
-            r = case.call(headers=headers)
-            if r.status_code >= 500:
-                failures.append(f"{op.label}: {r.status_code}")
-            assert r.status_code < 500
-
         try:
-            run()
+            _fuzz(op, headers, failures)
         except AssertionError:
             pass
     assert not failures, failures
+
+
+def _fuzz(op, headers: dict[str, str], failures: list[str]) -> None:
+    @hypothesis.settings(
+        max_examples=15,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(case=op.as_strategy())
+    def run(case):
+        r = case.call(headers=headers)
+        if r.status_code >= 500:
+            failures.append(f"{op.label}: {r.status_code}")
+        assert r.status_code < 500
+
+    run()

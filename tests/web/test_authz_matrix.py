@@ -11,38 +11,52 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from web_support import ROLES, login, username
 
 from chatwarden.permissions import allowed
 from chatwarden.web.security import declared
-from conftest import ROLES, login, username
 
 _counter = itertools.count()
 
 
 def _params(web, path: str) -> str:
     ids = web.ids
-    values = {"finding_id": ids["finding"], "case_id": ids["case"], "package_id": ids["package"],
-              "export_id": ids["export"], "chat_id": ids["chat"], "message_id": ids["message"], "n": 0,
-              "username": "spare"}
+    values = {
+        "finding_id": ids["finding"],
+        "case_id": ids["case"],
+        "package_id": ids["package"],
+        "export_id": ids["export"],
+        "chat_id": ids["chat"],
+        "message_id": ids["message"],
+        "n": 0,
+        "username": "spare",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 
 FORMS = {
-    "/findings/{finding_id}/dismiss": {"reason": "matrix"}, "/findings/{finding_id}/reject": {"reason": "matrix"},
+    "/findings/{finding_id}/dismiss": {"reason": "matrix"},
+    "/findings/{finding_id}/reject": {"reason": "matrix"},
     "/findings/{finding_id}/escalate": {"kind": "supervisor-advice", "assignee": "X", "reason": "matrix"},
-    "/findings/{finding_id}/unmask": {"reason": "matrix"}, "/cases/{case_id}/assign": {"assignee": "PS Matrix"},
-    "/cases/{case_id}/note": {"text": "matrix note"}, "/cases/{case_id}/hold": {"hold": "on", "reason": "matrix"},
+    "/findings/{finding_id}/unmask": {"reason": "matrix"},
+    "/cases/{case_id}/assign": {"assignee": "PS Matrix"},
+    "/cases/{case_id}/note": {"text": "matrix note"},
+    "/cases/{case_id}/hold": {"hold": "on", "reason": "matrix"},
     "/cases/{case_id}/close": {"outcome": "matrix"},
     "/evidence/{package_id}/handoff": {"stage": "uploaded", "reference": "EV-1"},
-    "/self-check": {"draft": "meet at 10"}, "/admin/users/{username}/active": {"active": "on"},
+    "/self-check": {"draft": "meet at 10"},
+    "/admin/users/{username}/active": {"active": "on"},
 }
 JSON = {
-    "/api/findings/{finding_id}/confirm": {}, "/api/findings/{finding_id}/approve": {},
-    "/api/findings/{finding_id}/dismiss": {"reason": "matrix"}, "/api/findings/{finding_id}/reject": {"reason": "m"},
+    "/api/findings/{finding_id}/confirm": {},
+    "/api/findings/{finding_id}/approve": {},
+    "/api/findings/{finding_id}/dismiss": {"reason": "matrix"},
+    "/api/findings/{finding_id}/reject": {"reason": "m"},
     "/api/findings/{finding_id}/escalate": {"kind": "supervisor-advice", "assignee": "X", "reason": "matrix"},
     "/api/findings/{finding_id}/unmask": {"reason": "matrix"},
     "/api/cases": {"kind": "supervisor-advice", "title": "matrix"},
-    "/api/cases/{case_id}/assign": {"assignee": "PS Matrix"}, "/api/cases/{case_id}/notes": {"text": "matrix"},
+    "/api/cases/{case_id}/assign": {"assignee": "PS Matrix"},
+    "/api/cases/{case_id}/notes": {"text": "matrix"},
     "/api/cases/{case_id}/hold": {"hold": True, "reason": "matrix"},
     "/api/cases/{case_id}/close": {"outcome": "matrix"},
     "/api/evidence/{package_id}/handoffs": {"stage": "recorded", "reference": "CONNECT-1"},
@@ -59,11 +73,24 @@ def _request(web, client: TestClient, method: str, path: str):
         return client.get(url, follow_redirects=False)
     if path == "/admin/users":
         n = next(_counter)
-        return client.post(url, data={"username": f"m{n}", "display_name": "Matrix", "password": "x" * 12,
-                                      "roles": "officer", "csrf_token": client.csrf}, follow_redirects=False)
+        return client.post(
+            url,
+            data={
+                "username": f"m{n}",
+                "display_name": "Matrix",
+                "password": "x" * 12,
+                "roles": "officer",
+                "csrf_token": client.csrf,
+            },
+            follow_redirects=False,
+        )
     if path in ("/upload", "/api/imports"):
-        return client.post(url, headers=headers, files={"export": ("WhatsApp Chat with Nobody.txt", b"not a chat\n")},
-                           follow_redirects=False)
+        return client.post(
+            url,
+            headers=headers,
+            files={"export": ("WhatsApp Chat with Nobody.txt", b"not a chat\n")},
+            follow_redirects=False,
+        )
     if path.startswith("/api/"):
         return client.post(url, json=JSON.get(path, {}), headers=headers, follow_redirects=False)
     return client.post(url, data={**FORMS.get(path, {}), "csrf_token": client.csrf}, follow_redirects=False)
@@ -80,18 +107,28 @@ def _cases(web):
 
 # Key cells, written out by hand: (role, method, path) -> allowed?
 PINNED = {
-    ("officer", "GET", "/self-check"): True, ("officer", "GET", "/review"): False,
-    ("officer", "GET", "/dashboard"): False, ("officer", "POST", "/api/check"): True,
-    ("reviewer", "GET", "/findings/{finding_id}"): True, ("reviewer", "POST", "/findings/{finding_id}/approve"): False,
-    ("reviewer", "POST", "/cases/{case_id}/evidence"): False, ("reviewer", "GET", "/audit"): False,
-    ("supervisor", "POST", "/findings/{finding_id}/approve"): True, ("supervisor", "POST", "/cases/{case_id}/hold"): False,
+    ("officer", "GET", "/self-check"): True,
+    ("officer", "GET", "/review"): False,
+    ("officer", "GET", "/dashboard"): False,
+    ("officer", "POST", "/api/check"): True,
+    ("reviewer", "GET", "/findings/{finding_id}"): True,
+    ("reviewer", "POST", "/findings/{finding_id}/approve"): False,
+    ("reviewer", "POST", "/cases/{case_id}/evidence"): False,
+    ("reviewer", "GET", "/audit"): False,
+    ("supervisor", "POST", "/findings/{finding_id}/approve"): True,
+    ("supervisor", "POST", "/cases/{case_id}/hold"): False,
     ("supervisor", "GET", "/evidence/{package_id}/download"): True,
     ("professional-standards", "POST", "/cases/{case_id}/hold"): True,
-    ("professional-standards", "GET", "/audit"): True, ("professional-standards", "GET", "/admin/users"): False,
-    ("data-office", "GET", "/findings/{finding_id}"): False, ("data-office", "GET", "/audit"): True,
-    ("data-office", "POST", "/cases/{case_id}/evidence"): False, ("data-office", "GET", "/evidence/{package_id}/download"): True,
-    ("foi-officer", "GET", "/review"): False, ("foi-officer", "GET", "/dashboard"): True,
-    ("foi-officer", "GET", "/chats"): False, ("administrator", "GET", "/admin/users"): True,
+    ("professional-standards", "GET", "/audit"): True,
+    ("professional-standards", "GET", "/admin/users"): False,
+    ("data-office", "GET", "/findings/{finding_id}"): False,
+    ("data-office", "GET", "/audit"): True,
+    ("data-office", "POST", "/cases/{case_id}/evidence"): False,
+    ("data-office", "GET", "/evidence/{package_id}/download"): True,
+    ("foi-officer", "GET", "/review"): False,
+    ("foi-officer", "GET", "/dashboard"): True,
+    ("foi-officer", "GET", "/chats"): False,
+    ("administrator", "GET", "/admin/users"): True,
     ("administrator", "POST", "/api/cases"): True,
 }
 
@@ -129,7 +166,7 @@ def test_matrix(web, clients, role):
 def test_logout_is_allowed_to_every_role(web, role):
     c = TestClient(web.app)
     assert login(c, username(role)).status_code == 303
-    from conftest import csrf_of
+    from web_support import csrf_of
 
     r = c.post("/logout", data={"csrf_token": csrf_of(c)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"

@@ -14,14 +14,20 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import JORDAN, MUM, PASSWORD, TEAM_B, add_users, make_settings
+from web_support import JORDAN, MUM, PASSWORD, TEAM_B, add_users, make_settings
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -48,8 +54,14 @@ def server(tmp_path_factory, analyzer):
     add_users(store, admin)
     from chatwarden.web.accounts import create_user
 
-    create_user(store, admin, username="ps.jones", display_name="PS 2231 Sam JONES", password=PASSWORD,
-                roles=["supervisor", "professional-standards"])
+    create_user(
+        store,
+        admin,
+        username="ps.jones",
+        display_name="PS 2231 Sam JONES",
+        password=PASSWORD,
+        roles=["supervisor", "professional-standards"],
+    )
     for p in (JORDAN, MUM):  # other chats already in the store; the browser uploads Response Team B
         import_export(store, analyzer, p, actor=admin)
     app = create_app(settings, store, analyzer)
@@ -84,7 +96,7 @@ def test_review_to_evidence_end_to_end(server, browser, tmp_path):
 
     from chatwarden.evidence import verify_package
 
-    base, store = server
+    base, _store = server
     SHOTS = DOC_SHOTS if os.environ.get("CHATWARDEN_SCREENSHOTS") == "1" else tmp_path / "shots"
     SHOTS.mkdir(parents=True, exist_ok=True)
     ctx = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
-
-from conftest import login
+from web_support import login
 
 
 def test_concurrent_finding_views_all_succeed_and_keep_the_chain(web):

@@ -9,8 +9,7 @@ import re
 import zipfile
 
 from fastapi.testclient import TestClient
-
-from conftest import MUM, TEAM_B, csrf_of, login
+from web_support import MUM, TEAM_B, csrf_of, login
 
 
 def _post(c, url, **data):
@@ -20,13 +19,19 @@ def _post(c, url, **data):
 def test_upload_shows_the_scan_report_and_a_second_upload_changes_nothing(web, clients):
     c = clients["reviewer"]
     data = TEAM_B.read_bytes()
-    r = c.post("/upload", files={"export": (TEAM_B.name, data)}, data={"device": "MDM-1"},
-               headers={"X-CSRF-Token": c.csrf}, follow_redirects=False)
+    r = c.post(
+        "/upload",
+        files={"export": (TEAM_B.name, data)},
+        data={"device": "MDM-1"},
+        headers={"X-CSRF-Token": c.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("?import=already-imported")
     # a changed export (one more message) is a new import with a report of its own
     extra = data.rstrip(b"\n") + b"\n" + data.splitlines()[-1].split(b" - ")[0] + b" - Sgt Dan PRICE: new line\n"
-    r = c.post("/upload", files={"export": (TEAM_B.name, extra)}, headers={"X-CSRF-Token": c.csrf},
-               follow_redirects=False)
+    r = c.post(
+        "/upload", files={"export": (TEAM_B.name, extra)}, headers={"X-CSRF-Token": c.csrf}, follow_redirects=False
+    )
     assert r.status_code == 303 and "import=imported" in r.headers["location"]
     page = c.get(r.headers["location"]).text
     assert "Imported and scanned." in page and "Response Team B" in page
@@ -38,8 +43,9 @@ def test_upload_shows_the_scan_report_and_a_second_upload_changes_nothing(web, c
 
 def test_upload_of_something_that_is_not_an_export_is_a_clear_400(web, clients):
     c = clients["reviewer"]
-    r = c.post("/upload", files={"export": ("WhatsApp Chat with X.txt", b"hello\nworld\n")},
-               headers={"X-CSRF-Token": c.csrf})
+    r = c.post(
+        "/upload", files={"export": ("WhatsApp Chat with X.txt", b"hello\nworld\n")}, headers={"X-CSRF-Token": c.csrf}
+    )
     assert r.status_code == 400 and "Error id" in r.text
 
 
@@ -72,8 +78,11 @@ def test_finding_detail_shows_context_rule_guidance_and_action(web, clients):
 def test_four_eyes_dismissal_from_the_pages(web, clients):
     from chatwarden.cases.review import review_queue
 
-    high = [r for r in review_queue(web.store, web.admin, status="open", limit=500)
-            if r["severity"] in ("high", "critical") and r["id"] in web.ids["spare_findings"]]
+    high = [
+        r
+        for r in review_queue(web.store, web.admin, status="open", limit=500)
+        if r["severity"] in ("high", "critical") and r["id"] in web.ids["spare_findings"]
+    ]
     fid = high[0]["id"]
     rev, sup = clients["reviewer"], clients["supervisor"]
     assert _post(rev, f"/findings/{fid}/dismiss", reason="duty rota, not operational").status_code == 303
@@ -106,19 +115,24 @@ def test_escalate_then_work_the_case(web, clients):
     pid = int(re.search(r'data-package="(\d+)"', page).group(1))
     manifest = re.search(r'class="manifest">([0-9a-f]{64})<', page).group(1)
     for stage, ref in (("uploaded", "AXON-77"), ("recorded", "CONNECT-12"), ("supervisor-informed", "PS Jones")):
-        assert _post(sup, f"/evidence/{pid}/handoff", stage=stage, reference=ref, case_id=str(case_id)).status_code == 303
+        assert (
+            _post(sup, f"/evidence/{pid}/handoff", stage=stage, reference=ref, case_id=str(case_id)).status_code == 303
+        )
     page = sup.get(case_url).text
-    assert "AXON-77" in page and "CONNECT-12" in page and "<em>outstanding</em>" not in page.split(f'data-package="{pid}"')[1].split("</div>")[0]
+    assert (
+        "AXON-77" in page
+        and "CONNECT-12" in page
+        and "<em>outstanding</em>" not in page.split(f'data-package="{pid}"')[1].split("</div>")[0]
+    )
     dl = sup.get(f"/evidence/{pid}/download")
     assert dl.status_code == 200 and dl.headers["content-type"] == "application/zip"
     assert "attachment" in dl.headers["content-disposition"]
-    import hashlib
+    from chatwarden.evidence import verify_package
 
-    with zipfile.ZipFile(io.BytesIO(dl.content)) as zf:
-        names = zf.namelist()
-        man = [n for n in names if n.endswith("manifest-sha256.txt") or n.endswith("manifest.json")]
-        assert man
-    assert manifest and len(manifest) == 64 and hashlib  # the page shows the digest kept by the store
+    zip_path = web.settings.data_path / "downloaded.zip"
+    zip_path.write_bytes(dl.content)
+    assert zipfile.is_zipfile(io.BytesIO(dl.content))
+    assert verify_package(zip_path, expected_manifest_sha256=manifest).ok  # the digest the case page shows
     assert _post(sup, f"/cases/{case_id}/close", outcome="advice given").status_code == 303
     assert ">closed<" in sup.get(case_url).text
     r = _post(sup, f"/cases/{case_id}/close", outcome="again")
@@ -171,9 +185,11 @@ def test_media_thumbnails_come_from_the_stored_zip(web, clients):
     from chatwarden.store.tables import messages
 
     with web.store.read() as conn:
-        rows = conn.execute(select(messages.c.id, messages.c.attachments)
-                            .where(messages.c.chat_id == web.ids["jordan_chat"],
-                                   messages.c.attachments.is_not(None))).all()
+        rows = conn.execute(
+            select(messages.c.id, messages.c.attachments).where(
+                messages.c.chat_id == web.ids["jordan_chat"], messages.c.attachments.is_not(None)
+            )
+        ).all()
     with_member = [(mid, i, a) for mid, atts in rows for i, a in enumerate(atts or []) if a.get("member")]
     assert with_member, "the Jordan Blake zip carries real media"
     mid, i, a = with_member[0]
@@ -186,9 +202,10 @@ def test_media_thumbnails_come_from_the_stored_zip(web, clients):
 
 
 def test_pseudonymised_first_line_review_and_audited_unmask(tmp_path, web, clients):
+    from web_support import make_settings
+
     from chatwarden.cases.review import set_pseudonymised_review
     from chatwarden.web.app import create_app
-    from conftest import make_settings
 
     app = create_app(make_settings(tmp_path, pseudonymise_first_line=True), web.store, web.analyzer)
     try:
@@ -222,16 +239,27 @@ def test_pseudonymised_first_line_review_and_audited_unmask(tmp_path, web, clien
 
 def test_admin_adds_and_disables_users(web, clients):
     c = clients["administrator"]
-    r = c.post("/admin/users", data={"username": "newbie", "display_name": "PC 1 New", "password": "a long password!",
-                                     "roles": ["reviewer", "officer"], "csrf_token": c.csrf}, follow_redirects=False)
+    r = c.post(
+        "/admin/users",
+        data={
+            "username": "newbie",
+            "display_name": "PC 1 New",
+            "password": "a long password!",
+            "roles": ["reviewer", "officer"],
+            "csrf_token": c.csrf,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert "PC 1 New" in c.get("/admin/users").text
     n = TestClient(web.app)
     assert login(n, "newbie", "a long password!").status_code == 303
     assert _post(c, "/admin/users/newbie/active", active="off").status_code == 303
     assert n.get("/review", follow_redirects=False).status_code == 303  # its session ended
-    r = c.post("/admin/users", data={"username": "x", "display_name": "X", "password": "short", "roles": "officer",
-                                     "csrf_token": c.csrf})
+    r = c.post(
+        "/admin/users",
+        data={"username": "x", "display_name": "X", "password": "short", "roles": "officer", "csrf_token": c.csrf},
+    )
     assert r.status_code == 409
 
 

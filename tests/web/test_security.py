@@ -6,15 +6,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-
-from conftest import PASSWORD, csrf_of, login, make_settings
+from web_support import PASSWORD, csrf_of, login, make_settings
 
 
 def test_login_sets_a_hardened_session_cookie_and_logout_ends_it(web):
     c = TestClient(web.app)
     r = login(c, "reviewer", next_url="/review")
     assert r.status_code == 303 and r.headers["location"] == "/review"
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("cw_session=")][0]
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("cw_session="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http on loopback
     assert c.get("/review").status_code == 200
@@ -33,7 +32,7 @@ def test_secure_cookies_and_hsts_behind_tls(tmp_path, web):
     app = create_app(make_settings(tmp_path, secure_cookies=True), web.store, web.analyzer)
     c = TestClient(app, base_url="https://testserver")
     r = login(c, "reviewer")
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("cw_session=")][0]
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("cw_session="))
     assert "Secure" in cookie
     assert r.headers["strict-transport-security"].startswith("max-age=")
 
@@ -49,7 +48,7 @@ def test_wrong_password_gives_the_same_answer_as_an_unknown_user(web):
     a = login(c, "reviewer", password="wrong password!")
     b = login(c, "nobody-here", password="wrong password!")
     assert a.status_code == b.status_code == 401
-    strip = lambda t: re.sub(r'value="[^"]+"', "", t)  # noqa: E731
+    strip = lambda t: re.sub(r'value="[^"]+"', "", t)
     assert strip(a.text) == strip(b.text)
     assert "Wrong username or password" in a.text
 
@@ -65,8 +64,11 @@ def test_lockout_after_repeated_failures(web):
     assert login(c, "lockme").status_code == 401
     from chatwarden.audit_view import list_entries
 
-    reasons = [e["after"]["reason"] for e in list_entries(web.store, web.admin, action="login.failed", limit=20)
-               if e["actor_id"] == "user:lockme"]
+    reasons = [
+        e["after"]["reason"]
+        for e in list_entries(web.store, web.admin, action="login.failed", limit=20)
+        if e["actor_id"] == "user:lockme"
+    ]
     assert "locked-now" in reasons and reasons[0] == "locked"
     # an administrator lifts it
     from chatwarden.web.accounts import set_active
@@ -105,8 +107,12 @@ def test_forms_and_htmx_need_the_session_csrf_token(web, clients):
     assert c.post(f"/findings/{fid}/unmask", data={"reason": "x"}).status_code == 403
     assert c.post(f"/findings/{fid}/unmask", data={"reason": "x", "csrf_token": "wrong"}).status_code == 403
     assert c.post("/api/cases", json={"kind": "supervisor-advice", "title": "t"}).status_code == 403
-    ok = c.post(f"/findings/{fid}/unmask", data={"reason": "csrf test"}, headers={"X-CSRF-Token": c.csrf},
-                follow_redirects=False)
+    ok = c.post(
+        f"/findings/{fid}/unmask",
+        data={"reason": "csrf test"},
+        headers={"X-CSRF-Token": c.csrf},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
 
 
@@ -137,8 +143,13 @@ def test_passwords_are_argon2id_hashes(web):
 
 def test_security_headers_on_pages_api_static_and_errors(web, clients):
     c = clients["reviewer"]
-    for r in (c.get("/review"), c.get("/api/me"), c.get("/static/app.js"), c.get("/no/such/page"),
-              TestClient(web.app).get("/login")):
+    for r in (
+        c.get("/review"),
+        c.get("/api/me"),
+        c.get("/static/app.js"),
+        c.get("/no/such/page"),
+        TestClient(web.app).get("/login"),
+    ):
         csp = r.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
         assert r.headers["x-frame-options"] == "DENY"
@@ -149,8 +160,19 @@ def test_security_headers_on_pages_api_static_and_errors(web, clients):
 
 def test_pages_carry_no_inline_script_or_style(web, clients):
     c = clients["administrator"]
-    for path in ("/dashboard", "/review", f"/findings/{web.ids['finding']}", f"/cases/{web.ids['case']}",
-                 "/self-check", "/audit", "/chats", "/people", "/upload", "/admin/users", "/login"):
+    for path in (
+        "/dashboard",
+        "/review",
+        f"/findings/{web.ids['finding']}",
+        f"/cases/{web.ids['case']}",
+        "/self-check",
+        "/audit",
+        "/chats",
+        "/people",
+        "/upload",
+        "/admin/users",
+        "/login",
+    ):
         html = c.get(path).text
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert "style=" not in html and "<style" not in html, path
@@ -217,12 +239,15 @@ def test_upload_size_cap_and_type_check(tmp_path, web):
     assert r.status_code == 413
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("WhatsApp Chat with Team.txt", "WhatsApp Chat with Team.txt"),
-    ("../../etc/WhatsApp Chat - A.zip", "WhatsApp Chat - A.zip"),
-    ("C:\\Users\\x\\WhatsApp Chat with B.txt", "WhatsApp Chat with B.txt"),
-    ("a\x00b.txt", "a_b.txt"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("WhatsApp Chat with Team.txt", "WhatsApp Chat with Team.txt"),
+        ("../../etc/WhatsApp Chat - A.zip", "WhatsApp Chat - A.zip"),
+        ("C:\\Users\\x\\WhatsApp Chat with B.txt", "WhatsApp Chat with B.txt"),
+        ("a\x00b.txt", "a_b.txt"),
+    ],
+)
 def test_safe_upload_names(name, expected):
     from chatwarden.web.routes.imports import safe_upload_name
 

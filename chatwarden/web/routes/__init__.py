@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
-from chatwarden.web.routes import (admin, api, audit, auth, cases, chats, dashboard, health, imports, review,
-                                   selfcheck)
+from chatwarden.web.routes import admin, api, audit, auth, cases, chats, dashboard, health, imports, review, selfcheck
 
-ROUTERS = [health.router, auth.router, dashboard.router, imports.router, review.router, cases.router, api.spec_router,
-           selfcheck.router, audit.router, chats.router, admin.router, api.router]
+ROUTERS = [
+    health.router,
+    auth.router,
+    dashboard.router,
+    imports.router,
+    review.router,
+    cases.router,
+    api.spec_router,
+    selfcheck.router,
+    audit.router,
+    chats.router,
+    admin.router,
+    api.router,
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -16,12 +18,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/users")
-def users(request: Request, actor: Actor = needs("user.manage")) -> Response:
+def users(request: Request, actor: Annotated[Actor, needs("user.manage")]) -> Response:
     return page(request, "users.html", rows=accounts.list_users(store_of(request), actor), roles=list(ROLES))
 
 
 @router.post("/admin/users")
-async def add_user(request: Request, actor: Actor = needs("user.manage")) -> Response:
+async def add_user(request: Request, actor: Annotated[Actor, needs("user.manage")]) -> Response:
     form = await request.form()
     roles = [r for r in form.getlist("roles") if isinstance(r, str)]
 
@@ -31,14 +33,25 @@ async def add_user(request: Request, actor: Actor = needs("user.manage")) -> Res
 
     import anyio
 
-    await anyio.to_thread.run_sync(lambda: accounts.create_user(
-        store_of(request), actor, username=text("username").strip(), display_name=text("display_name"),
-        password=text("password"), roles=roles))
+    await anyio.to_thread.run_sync(
+        lambda: accounts.create_user(
+            store_of(request),
+            actor,
+            username=text("username").strip(),
+            display_name=text("display_name"),
+            password=text("password"),
+            roles=roles,
+        )
+    )
     return back("/admin/users")
 
 
 @router.post("/admin/users/{username}/active")
-def set_active(request: Request, username: str, active: str = Form("off"),
-               actor: Actor = needs("user.manage")) -> Response:
+def set_active(
+    request: Request,
+    actor: Annotated[Actor, needs("user.manage")],
+    username: str,
+    active: Annotated[str, Form()] = "off",
+) -> Response:
     accounts.set_active(store_of(request), actor, username, active == "on")
     return back("/admin/users")

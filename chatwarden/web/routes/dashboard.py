@@ -3,7 +3,7 @@ evidence hand-offs outstanding and overdue work."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,20 +21,24 @@ router = APIRouter(include_in_schema=False)
 
 def dashboard_data(store: Any, actor: Actor) -> dict[str, Any]:
     counts = review.queue_counts(store, actor)
-    data: dict[str, Any] = {"counts": counts, "trend": queries.trend(store, actor),
-                            "overdue": queries.overdue(store, actor)}
+    data: dict[str, Any] = {
+        "counts": counts,
+        "trend": queries.trend(store, actor),
+        "overdue": queries.overdue(store, actor),
+    }
     data["outstanding"] = evidence.outstanding(store, actor) if allowed(actor, "case.view") else []
     return data
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, actor: Actor = needs("dashboard.view")) -> Response:
+def dashboard(request: Request, actor: Annotated[Actor, needs("dashboard.view")]) -> Response:
     data = dashboard_data(store_of(request), actor)
     c = data["counts"]
     cats = sorted(c["open_by_category"].items(), key=lambda kv: -kv[1])
     charts = {
-        "trend": bar_chart([(w["week"][5:], w) for w in data["trend"]], series=SEVERITIES,
-                           title="Findings per week by severity"),
+        "trend": bar_chart(
+            [(w["week"][5:], w) for w in data["trend"]], series=SEVERITIES, title="Findings per week by severity"
+        ),
         "categories": hbar_chart(cats, title="Open findings by category"),
     }
     return page(request, "dashboard.html", data=data, charts=charts, categories=cats)

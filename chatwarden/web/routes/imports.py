@@ -6,7 +6,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Request
@@ -61,8 +61,9 @@ async def receive_upload(request: Request, actor: Actor) -> Any:
             with open(target, "wb") as out:
                 shutil.copyfileobj(upload.file, out, 1 << 20)
             if target.stat().st_size > settings.max_upload_bytes:
-                raise InputError(f"the upload is larger than the limit of {settings.max_upload_bytes} bytes",
-                                 source=name)
+                raise InputError(
+                    f"the upload is larger than the limit of {settings.max_upload_bytes} bytes", source=name
+                )
             return import_export(store, analyzer, target, actor=actor, device=device, account=account)
 
     try:
@@ -71,27 +72,45 @@ async def receive_upload(request: Request, actor: Actor) -> Any:
         await upload.close()
 
 
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["export"],
-    "properties": {"export": {"type": "string", "format": "binary", "description": "a .txt or .zip WhatsApp export"},
-                   "device": {"type": "string", "description": "device the export came from (custody)"},
-                   "account": {"type": "string", "description": "account/number the export came from (custody)"}},
-}}}}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["export"],
+                    "properties": {
+                        "export": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a .txt or .zip WhatsApp export",
+                        },
+                        "device": {"type": "string", "description": "device the export came from (custody)"},
+                        "account": {"type": "string", "description": "account/number the export came from (custody)"},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 @router.get("/upload")
-def upload_form(request: Request, actor: Actor = needs("chat.import")) -> Response:
+def upload_form(request: Request, actor: Annotated[Actor, needs("chat.import")]) -> Response:
     return page(request, "upload.html", max_bytes=settings_of(request).max_upload_bytes)
 
 
 @router.post("/upload")
-async def upload(request: Request, actor: Actor = needs("chat.import")) -> Response:
+async def upload(request: Request, actor: Annotated[Actor, needs("chat.import")]) -> Response:
     result = await receive_upload(request, actor)
     return back(f"/exports/{result.export_id}?import={result.status}")
 
 
 @router.get("/exports/{export_id}")
-def export_page(request: Request, export_id: int, actor: Actor = needs("finding.view")) -> Response:
+def export_page(request: Request, actor: Annotated[Actor, needs("finding.view")], export_id: int) -> Response:
     report = queries.export_report(store_of(request), actor, export_id)
     status = request.query_params.get("import")
-    return page(request, "export.html", report=report, just=status if status in ("imported", "already-imported") else None)
+    return page(
+        request, "export.html", report=report, just=status if status in ("imported", "already-imported") else None
+    )

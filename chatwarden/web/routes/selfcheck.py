@@ -3,6 +3,8 @@ before sending it.  Nothing typed here is stored or logged."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -21,20 +23,33 @@ def check_drafts(request: Request, texts: list[str]) -> list[list[dict]]:
     if any(len(t) > MAX_DRAFT for t in texts):
         raise InputError(f"a draft may be at most {MAX_DRAFT} characters")
     results = analyzer_of(request).check(texts)
-    return [[{"rule": d.rule, "title": d.title, "category": d.category, "severity": d.severity,
-              "span": None if d.span is None else [d.span.start, d.span.end], "explanation": d.explanation,
-              "action": d.action, "citation": {"document": d.citation.document, "section": d.citation.section,
-                                               "quote": d.citation.quote}} for d in decisions]
-            for decisions in results]
+    return [
+        [
+            {
+                "rule": d.rule,
+                "title": d.title,
+                "category": d.category,
+                "severity": d.severity,
+                "span": None if d.span is None else [d.span.start, d.span.end],
+                "explanation": d.explanation,
+                "action": d.action,
+                "citation": {"document": d.citation.document, "section": d.citation.section, "quote": d.citation.quote},
+            }
+            for d in decisions
+        ]
+        for decisions in results
+    ]
 
 
 @router.get("/self-check")
-def self_check_form(request: Request, actor: Actor = needs("self.check")) -> Response:
+def self_check_form(request: Request, actor: Annotated[Actor, needs("self.check")]) -> Response:
     return page(request, "selfcheck.html", draft="", result=None)
 
 
 @router.post("/self-check")
-def self_check(request: Request, draft: str = Form(""), actor: Actor = needs("self.check")) -> Response:
+def self_check(
+    request: Request, actor: Annotated[Actor, needs("self.check")], draft: Annotated[str, Form()] = ""
+) -> Response:
     result = check_drafts(request, [draft])[0] if draft.strip() else None
     parts = _highlight(draft, result or [])
     if is_htmx(request):
