@@ -327,7 +327,7 @@ def exports_to_parquet(folder: Path, dest: Path, *, tz: str = "Europe/London", d
                 cols: dict[str, list] = {f.name: [] for f in INPUT_SCHEMA}
                 for m in parsed.messages():
                     cols["source"].append("export")
-                    cols["account"].append("")
+                    cols["account"].append("export")
                     cols["device"].append(None)
                     cols["chat_id"].append(key)
                     cols["chat_name"].append(pre.name)

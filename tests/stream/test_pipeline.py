@@ -1,0 +1,115 @@
+"""Storing envelopes (the monitor's transaction) on SQLite and PostgreSQL: messages,
+provenance, findings, counters, scans and the audit entry; redelivery adds nothing;
+context across batches; concurrent writers of the same chat."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import func, select
+from stream_helpers import good_envelope
+
+from chatwarden.analysis import Analyzer
+from chatwarden.model import Actor
+from chatwarden.store import audit
+from chatwarden.store.tables import audit_log, chats, exports, findings, messages, participants, scans, stream_messages
+from chatwarden.stream.envelope import parse_envelope
+from chatwarden.stream.generate import envelopes
+from chatwarden.stream.pipeline import Item, StreamWriter, envelope_hash
+
+ACTOR = Actor.system("monitor")
+
+
+def items(envs) -> list[Item]:  # noqa: ANN001
+    out = []
+    for i, e in enumerate(envs):
+        data = orjson.dumps(e)
+        out.append(Item.of(parse_envelope(data), envelope_hash(data), f"{i}-0"))
+    return out
+
+
+def count(conn, table) -> int:  # noqa: ANN001
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_store_and_redeliver(store):
+    analyzer = Analyzer.default(detectors=["identifiers", "markings", "governance"])
+    w = StreamWriter(analyzer, ACTOR, store.blobs)
+    envs = list(envelopes(400, chats=9, seed=31))
+    batch = items(envs)
+    with store.transaction() as conn:
+        r1 = w.store(conn, batch[:250])
+    w.committed()
+    with store.transaction() as conn:
+        r2 = w.store(conn, batch[200:])  # 50 redelivered, 150 new
+    w.committed()
+    assert (r1.new, r1.duplicates) == (250, 0) and (r2.new, r2.duplicates) == (150, 50)
+    assert r1.findings_new > 0
+    other = StreamWriter(analyzer, ACTOR, store.blobs)  # another process: nothing cached
+    with store.transaction() as conn:
+        r3 = other.store(conn, batch)
+    other.committed()
+    assert r3.new == 0 and r3.duplicates == 400 and r3.findings_new == 0
+    with store.read() as conn:
+        assert count(conn, messages) == count(conn, stream_messages) == 400
+        assert count(conn, chats) == 9 and count(conn, exports) == 9
+        assert count(conn, findings) == r1.findings_new + r2.findings_new
+        assert conn.execute(select(func.sum(chats.c.message_count))).scalar_one() == 400
+        assert conn.execute(select(func.sum(participants.c.messages))).scalar_one() == 400
+        assert conn.execute(select(func.sum(scans.c.messages_scanned))).scalar_one() == 400
+        assert conn.execute(select(func.sum(scans.c.findings_new))).scalar_one() == count(conn, findings)
+        assert count(conn, audit_log) == 3 and audit.verify(conn).ok
+        prov = conn.execute(select(stream_messages).limit(1)).mappings().one()
+        assert prov["source"] == "archive-gateway" and len(prov["envelope_sha256"]) == 64
+        m = conn.execute(select(messages).where(messages.c.id == prov["message_id"])).mappings().one()
+        assert m["identity"] == parse_envelope(next(e for e in envs if e["message_id"] == prov["platform_id"])).identity
+        exp = conn.execute(select(exports).limit(1)).mappings().one()
+        assert exp["platform"] == "stream" and store.blobs.exists(exp["blob"])
+        after = conn.execute(select(audit_log.c.after).where(audit_log.c.action == "stream.store")).scalars().all()
+    for detail in after:  # counts only
+        assert set(detail) == {"messages", "new", "duplicates", "findings_new", "chats", "policy_version"}
+
+
+def test_context_and_chat_level_in_a_stream(store):
+    analyzer = Analyzer.default(detectors=["identifiers", "markings", "policing", "names", "context", "governance"])
+    w = StreamWriter(analyzer, ACTOR, store.blobs)
+    base = dict(chat={"id": "g1", "name": "Team", "is_group": True})
+    first = [
+        good_envelope(message_id="a1", timestamp="2026-05-01T09:00:00Z", text="Here's the custody image for the bloke",
+                      **base),
+        good_envelope(message_id="a2", timestamp="2026-05-01T09:00:30Z", kind="system:disappearing_off", sender=None,
+                      text="turned off disappearing messages", event={"actor": "Sgt Dan PRICE"}, **base),
+    ]
+    media = good_envelope(message_id="a3", timestamp="2026-05-01T09:01:00Z", kind="attachment", text="",
+                          attachments=[{"media_type": "image", "ref": "gw:1"}], **base)
+    with store.transaction() as conn:
+        w.store(conn, items(first))
+    w.committed()
+    fresh = StreamWriter(analyzer, ACTOR, store.blobs)  # the context comes from the store, not a cache
+    with store.transaction() as conn:
+        fresh.store(conn, items([media]))
+    fresh.committed()
+    with store.read() as conn:
+        rows = conn.execute(select(findings.c.rule, stream_messages.c.platform_id).join(
+            stream_messages, stream_messages.c.message_id == findings.c.message_id, isouter=True)).all()
+    rules = {(rule, pid) for rule, pid in rows}
+    assert ("gov-disappearing-messages", "a2") in rules  # chat-level, from the system event
+    assert any(pid == "a3" for _rule, pid in rules)  # the image next to the custody-image mention, one batch later
+
+
+def test_writers_racing_on_one_chat(store):
+    """Two processes prepare the same messages; the second to write finds them stored."""
+    analyzer = Analyzer.default(detectors=["identifiers", "markings"])
+    a, b = StreamWriter(analyzer, ACTOR, store.blobs), StreamWriter(analyzer, ACTOR, store.blobs)
+    batch = items(list(envelopes(60, chats=2, seed=32)))
+    with store.read() as conn:
+        pa = a.prepare(conn, batch)
+        pb = b.prepare(conn, batch)
+    with store.transaction() as conn:
+        ra = a.write(conn, pa)
+    a.committed()
+    with store.transaction() as conn:
+        rb = b.write(conn, pb)
+    b.committed()
+    assert ra.new == 60 and rb.new == 0 and rb.duplicates == 60
+    with store.read() as conn:
+        assert count(conn, messages) == 60 and count(conn, chats) == 2
