@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from chatwarden.config import Settings
@@ -26,14 +27,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.close()
 
 
+def _json_dumps(value) -> str:  # noqa: ANN001
+    return orjson.dumps(value, default=str).decode("utf-8")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        eng = create_engine(url, future=True)
+        eng = create_engine(url, future=True, json_serializer=_json_dumps, json_deserializer=orjson.loads)
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         json_serializer=_json_dumps, json_deserializer=orjson.loads)
 
 
 def migrate(engine: Engine) -> None:

@@ -129,11 +129,44 @@ def message_row(chat_id: int, export_id: int, seq: int, identity: str, m: Messag
     }
 
 
+_MESSAGE_COLS = ("chat_id", "identity", "seq", "timestamp", "sender", "sender_phone", "kind", "text", "edited",
+                 "event", "attachments", "continuations", "export_id", "line", "disposed")
+_JSON_COLS = frozenset({"event", "attachments", "continuations"})
+
+
+def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: list[dict[str, Any]],
+                json_cols: frozenset[str] = frozenset()) -> None:
+    """One executemany straight to the driver (SQLAlchemy's per-row parameter processing
+    costs more than SQLite's insert itself).  Values are converted the way the SQLAlchemy
+    column types would store them, so reads through SQLAlchemy see the same data."""
+    if not rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = f"INSERT INTO {table_name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    import orjson
+
+    def conv(col: str, v: Any) -> Any:
+        if v is None:
+            return None
+        if col in json_cols:
+            return orjson.dumps(v, default=str).decode("utf-8")
+        if sqlite and isinstance(v, datetime):
+            if v.tzinfo is not None:
+                v = v.astimezone(timezone.utc).replace(tzinfo=None)
+            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return v
+
+    params = [tuple(conv(c, r[c]) for c in cols) for r in rows]
+    conn.exec_driver_sql(sql, params)
+
+
 def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert a batch (one executemany) and return identity -> id of the new rows."""
     if not rows:
         return {}
-    res = conn.execute(insert(messages).returning(messages.c.identity, messages.c.id, sort_by_parameter_order=True), rows)
-    return {r.identity: r.id for r in res}
+    bulk_insert(conn, "messages", _MESSAGE_COLS, rows, _JSON_COLS)
+    return existing_identities(conn, rows[0]["chat_id"], [r["identity"] for r in rows])
 
 
 def load_messages(conn: Connection, chat_id: int, *, since_seq: int | None = None, limit: int | None = None) -> list[Message]:
