@@ -36,9 +36,9 @@ __all__ = [
     "STYLES",
     "STYLE_FIXTURES",
     "WORDING",
-    "encode_stream",
     "ChatEntry",
     "HeaderStyle",
+    "encode_stream",
     "iter_render",
     "media_file_name",
     "render_body",
@@ -132,10 +132,6 @@ class HeaderStyle:
     def platform(self) -> str:
         """``"ios"`` for bracketed headers, ``"android"`` otherwise."""
         return "ios" if self.layout.startswith("bracket") else "android"
-
-    @property
-    def has_seconds(self) -> bool:
-        return self.seconds
 
     def truncate(self, ts: datetime) -> datetime:
         """``ts`` at this style's resolution (whole seconds, or whole minutes)."""
@@ -377,18 +373,19 @@ WORDING: dict[str, dict[str, object]] = {
     },
 }
 
+# Entry kind -> key of its wording in WORDING ("" for a plain message).
 _KIND_KEYS = {
-    "message": ("",),
-    "attachment": ("attached",),
-    "media_omitted": ("omitted",),
-    "deleted": ("deleted",),
-    "system:encryption": ("encryption",),
-    "system:security_code_changed": ("security",),
-    "system:group_created": ("created",),
-    "system:participant_added": ("added",),
-    "system:participant_removed": ("removed",),
-    "system:participant_left": ("left",),
-    "system:subject_changed": ("subject",),
+    "message": "",
+    "attachment": "attached",
+    "media_omitted": "omitted",
+    "deleted": "deleted",
+    "system:encryption": "encryption",
+    "system:security_code_changed": "security",
+    "system:group_created": "created",
+    "system:participant_added": "added",
+    "system:participant_removed": "removed",
+    "system:participant_left": "left",
+    "system:subject_changed": "subject",
 }
 
 
@@ -403,7 +400,7 @@ def supported_kinds(style: HeaderStyle, language: str = "en") -> tuple[str, ...]
     """The entry kinds :func:`render_chat` can write in ``language`` for ``style``'s platform."""
     out = []
     for kind in KINDS:
-        key = _KIND_KEYS[kind][0]
+        key = _KIND_KEYS[kind]
         if not key or _word(language, key, style.platform) is not None:
             out.append(kind)
     return tuple(out)
@@ -446,8 +443,7 @@ def render_body(entry: ChatEntry, style: HeaderStyle, language: str = "en") -> s
     elif kind == "media_omitted":
         if p == "ios":
             table = _need(language, "omitted", p)
-            assert isinstance(table, dict)
-            if entry.media not in table:
+            if not isinstance(table, dict) or entry.media not in table:
                 raise ValueError(f"no iOS wording for omitted {entry.media!r} in language {language!r}")
             body = m + table[entry.media]
         else:
@@ -455,7 +451,7 @@ def render_body(entry: ChatEntry, style: HeaderStyle, language: str = "en") -> s
     elif kind == "deleted":
         body = (m if p == "ios" else "") + str(_need(language, "deleted", p))
     elif kind in _KIND_KEYS:
-        key = _KIND_KEYS[kind][0]
+        key = _KIND_KEYS[kind]
         text = str(_need(language, key, p)).format(
             actor=entry.actor or "You", subject=entry.subject or "You", value=entry.value or "", m=m,
         )

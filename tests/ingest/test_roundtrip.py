@@ -507,6 +507,36 @@ def test_render_line_reproduces_real_lines(corpus_dir: Path, rel, line, style, l
     assert written == real
 
 
+@pytest.mark.parametrize("style_name", ["android-dmy-slash-comma-yyyy", "ios-mdy-comma", "android-utf16le-bom"])
+def test_large_export_read_in_blocks_round_trips(tmp_path, style_name):
+    """Over 2 MiB, so the parser's 1 MiB read blocks cut through messages, multi-byte
+    characters, UTF-16 code units and CRLF pairs."""
+    import random
+
+    style = STYLES[style_name]
+    rng = random.Random(7)
+    people = ["Alice", "Bob Smith", "+44 7700 900123", "Zo\u00eb \U0001F913"]
+    pieces = ["caf\u00e9", "\U0001F44D\U0001F3FD", "\u65e5\u672c", "a: b", "[x]", "10:30", "\u0645\u0631\u062d\u0628\u0627", "ok"]
+    ts = datetime(2021, 6, 13, 8, 0, 0)
+    entries = []
+    for i in range(34_000):
+        ts += timedelta(seconds=rng.randint(0, 90))
+        lines = [" ".join(rng.choices(pieces, k=rng.randint(1, 9))) for _ in range(1 if i % 7 else rng.randint(2, 4))]
+        if i % 211 == 0:
+            entries.append(ChatEntry(ts, rng.choice(people), kind="media_omitted", media="video"))
+        else:
+            entries.append(ChatEntry(ts, rng.choice(people), "\n".join(lines)))
+    data = render_chat(entries, style)
+    assert len(data) > 2 * (1 << 20)
+    path = tmp_path / "big.txt"
+    path.write_bytes(data)
+    chat, msgs, warns = parse_export(path)
+    assert warns == [] and len(msgs) == len(entries)
+    for e, m in zip(entries, msgs):
+        assert (m.timestamp, m.sender, m.text, m.kind) == (style.truncate(e.timestamp), e.sender, render_body(e, style), e.kind)
+    assert msgs[-1].end_line == chat.lines == render_chat(entries, style.with_(encoding="utf-8", bom=False)).count(b"\n")
+
+
 # ------------------------------------------------------------------------------------------
 # Languages, zips, validation
 # ------------------------------------------------------------------------------------------
