@@ -211,7 +211,10 @@ class Field:
                         out.append(v)
             return out
         if k == "custom" and self.parse_fn is not None:
-            return self.parse_fn(value)  # type: ignore[arg-type]
+            try:
+                return self.parse_fn(value)  # type: ignore[arg-type]
+            except (AttributeError, TypeError):
+                raise ValueError("has the wrong type") from None
         raise ValueError("has the wrong type")
 
     # ------------------------------------------------------------------------- writing

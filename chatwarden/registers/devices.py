@@ -352,8 +352,11 @@ def import_json(store: Store, actor: Actor, data: bytes | str, source: str = "de
                 continue
             value = flat[f.name]
             try:
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and f.kind in ("text", "phone"):
-                    raise ValueError("must be text")
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    if f.kind == "phone":
+                        raise ValueError("must be text (a number loses its leading zero)")
+                    if f.kind == "text":
+                        value = str(value)  # e.g. a numeric employee id
                 v = f.coerce(value)
             except ValueError as exc:
                 problems.append(f"{loc(f.name)}: {exc}")

@@ -29,9 +29,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from chatwarden.errors import ConflictError, NotFoundError, WorkflowError
+from chatwarden.errors import ConflictError, NotFoundError, PermissionDenied, WorkflowError
 from chatwarden.model import Actor
-from chatwarden.permissions import require
+from chatwarden.permissions import allowed, require
 from chatwarden.registers import clocks
 from chatwarden.registers.common import (
     ImportResult,
@@ -62,6 +62,9 @@ STATUSES = ("open", "reported", "closed")
 SKEW = timedelta(minutes=5)  # clocks of people's devices: tolerated "future" times
 # Free text that may describe people: the audit trail records that it changed, not the text.
 FREE_TEXT = ("title", "description", "data_involved", "systems_involved", "ico_decision_reason")
+# What anyone who may report an incident fills in; the other fields are the Data Office's.
+REPORT_FIELDS = ("title", "description", "occurred_at", "aware_at", "reported_at", "data_involved",
+                 "systems_involved", "people_affected", "personal_data", "risk")
 # Finding categories that are a leak of data when confirmed (they can open an incident).
 LEAK_CATEGORIES = ("official-sensitive", "sensitive-personal-data", "evidence-intelligence", "investigation-material")
 
@@ -205,8 +208,19 @@ def _get(conn: Connection, key: int | str) -> dict[str, Any]:
 def report_incident(store: Store, actor: Actor, values: Mapping[str, Any], *,
                     now: datetime | None = None) -> dict[str, Any]:
     """The report form: what happened, when the reporter became aware, data and systems
-    involved, people affected.  The reporter defaults to the actor."""
+    involved, people affected.  The reporter defaults to the actor.  Someone without
+    ``incident.manage`` reports as themselves and fills in the form fields only
+    (:data:`REPORT_FIELDS`); the Data Office sets the rest."""
     require(actor, "incident.report")
+    if not allowed(actor, "incident.manage"):
+        extra = sorted(k for k in values if k not in REPORT_FIELDS and k != "reporter")
+        if extra:
+            raise PermissionDenied("permission denied: setting " + ", ".join(extra) + " needs 'incident.manage'")
+        values = {**values, "reporter": actor.name}
+    return _report(store, actor, values, now)
+
+
+def _report(store: Store, actor: Actor, values: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
     now = clocks.as_utc(now) or clocks.now_utc()
     vals, problems = SCHEMA.coerce({"reporter": actor.name, **values})
     with store.transaction() as conn:
@@ -260,8 +274,13 @@ def incident_from_finding(store: Store, actor: Actor, finding_id: int, values: M
         "personal_data": True,
         "finding_id": finding_id,
     }
+    extra = sorted(k for k in (values or {}) if k not in REPORT_FIELDS)
+    if extra and not allowed(actor, "incident.manage"):
+        raise PermissionDenied("permission denied: setting " + ", ".join(extra) + " needs 'incident.manage'")
     pre.update(values or {})
-    return report_incident(store, actor, pre, now=now)
+    if not allowed(actor, "incident.manage"):
+        pre["reporter"] = actor.name
+    return _report(store, actor, pre, now)
 
 
 def update_incident(store: Store, actor: Actor, key: int | str, changes: Mapping[str, Any], *,

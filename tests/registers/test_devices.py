@@ -172,7 +172,7 @@ MDM = {
          "whatsapp": {"profileName": "Sgt Dan PRICE", "groupAddPrivacy": "My contacts",
                       "defaultMessageTimer": "90 days",
                       "saveToCameraRoll": False, "lastSeen": "Everyone", "readReceipts": True, "pinned": 3}},
-        {"deviceId": "P-7", "ownership": "personal", "userDisplayName": "Gary HOLLIS"},
+        {"deviceId": "P-7", "ownership": "personal", "userDisplayName": "Gary HOLLIS", "employeeId": 210110},
     ],
 }
 
@@ -187,6 +187,7 @@ def test_mdm_json_import(store, admin, approved):
         ("contacts", 90.0, "everyone", True)
     assert d["source"] == "Intune, exported 2025-03-24T07:30:00Z"
     assert devices.get_device(store, admin, "P-7")["issued"] is False
+    assert devices.get_device(store, admin, "P-7")["staff_number"] == "210110"
     checks = sorted(f.check for f in devices.audit_devices(store, admin, on=date(2025, 3, 24)).findings)
     assert checks == ["device-personal", "device-privacy", "device-unapproved-app"]
 
@@ -196,6 +197,8 @@ BAD_MDM = [
     ('{"devices": {}}', "mdm.json: expected a list of devices"),
     ('{"devices": [{"id": "A", "userDisplayName": "X", "phoneNumber": 7700900101}]}',
      "mdm.json:device 1, field phone: must be text"),
+    ('[{"id": "A", "userDisplayName": "X", "whatsapp": {"photoHash": 12345}}]',
+     "mdm.json:device 1, field wa_photo_hash: has the wrong type"),
     ('[{"id": "A"}, 5, {"id": "B", "userDisplayName": "Y", "whatsapp": {"saveToCameraRoll": "often"}}]',
      "mdm.json:device 1, field person: required"),
 ]

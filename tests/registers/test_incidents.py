@@ -170,7 +170,12 @@ def test_bad_rows_import_nothing(store, admin):
 
 def test_permissions(store, admin):
     officer, office, sup = actor("officer"), actor("data-office"), actor("supervisor")
-    r = incidents.report_incident(store, officer, FORM)
+    r = incidents.report_incident(store, officer, {**FORM, "reporter": "Someone ELSE"})
+    assert r["reporter"] == "Officer USER"  # an officer reports as themselves
+    with pytest.raises(PermissionDenied, match="owner, status needs 'incident.manage'"):
+        incidents.report_incident(store, officer, {**FORM, "status": "closed", "owner": "me"})
+    assert incidents.report_incident(store, office, {**FORM, "owner": "IAU", "reporter": "PC A B"})["reporter"] == \
+        "PC A B"  # the Data Office may enter a report on someone's behalf
     for call in (lambda: incidents.list_incidents(store, officer), lambda: incidents.get_incident(store, officer, 1),
                  lambda: incidents.overdue(store, sup), lambda: incidents.mark_reported(store, sup, r["ref"]),
                  lambda: incidents.export_csv(store, officer)):
