@@ -25,7 +25,6 @@ from typing import Any
 
 import anyio
 from fastapi import Depends, Request
-from fastapi.params import Depends as DependsParam
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -118,10 +117,6 @@ def declared(route: BaseRoute) -> list[Guard]:
             found.append(dep.call)
         stack.extend(dep.dependencies)
     return found
-
-
-def is_guard(dep: Any) -> bool:
-    return isinstance(dep, DependsParam) and isinstance(dep.dependency, Guard)
 
 
 # ------------------------------------------------------------------------ sign-in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 from fastapi.testclient import TestClient
@@ -272,3 +273,41 @@ def test_app_factory_reads_no_environment(monkeypatch, tmp_path, web):
     settings = make_settings(tmp_path)
     app = create_app(settings, web.store, web.analyzer)
     assert app.state.settings is settings and settings.secure_cookies is False
+
+
+def test_login_limiter_forgets_after_its_window():
+    from chatwarden.web.security import LoginLimiter, TooManyAttempts
+
+    now = [0.0]
+    limiter = LoginLimiter(2, 60.0, clock=lambda: now[0])
+    limiter.hit("10.0.0.1")
+    limiter.hit("10.0.0.1")
+    with pytest.raises(TooManyAttempts):
+        limiter.hit("10.0.0.1")
+    limiter.hit("10.0.0.2")  # another address is not affected
+    now[0] = 61.0
+    limiter.hit("10.0.0.1")
+
+
+def test_idle_and_expired_sessions_end(web):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import update
+
+    from chatwarden.store.tables import web_sessions
+    from chatwarden.web import accounts
+
+    for column in ("last_seen_at", "expires_at"):
+        s = accounts.sign_in(web.store, "reviewer", PASSWORD, max_failures=5, lockout_minutes=15)
+        assert accounts.session_actor(web.store, s.token) is not None
+        past = datetime.now(UTC) - accounts.SESSION_IDLE - timedelta(minutes=1)
+        with web.store.transaction() as conn:
+            conn.execute(
+                update(web_sessions)
+                .where(web_sessions.c.token_hash == accounts.digest(s.token))
+                .values(**{column: past})
+            )
+        assert accounts.session_actor(web.store, s.token) is None
+        c = TestClient(web.app)
+        c.cookies.set("cw_session", s.token)
+        assert c.get("/api/me").status_code == 401
