@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import actor
+from registers_helpers import actor
 from sqlalchemy import func, select
 
 from chatwarden.errors import PermissionDenied

@@ -4,7 +4,7 @@ is still the crest; other pictures are not."""
 from __future__ import annotations
 
 import pytest
-from conftest import as_screenshot, draw_crest
+from registers_helpers import as_screenshot, draw_crest
 
 from chatwarden.errors import InputError
 from chatwarden.registers import crest

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import actor, as_screenshot, draw_crest
+from registers_helpers import actor, as_screenshot, draw_crest
 from sqlalchemy import select
 
 from chatwarden.errors import PermissionDenied

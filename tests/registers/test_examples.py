@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from registers_helpers import EXAMPLES
 
 from chatwarden.registers import apps, clocks, devices, groups, incidents, misconduct
 

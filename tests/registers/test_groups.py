@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import actor
+from registers_helpers import actor
 
 from chatwarden.errors import NotFoundError, PermissionDenied
 from chatwarden.registers import devices, groups

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import actor
+from registers_helpers import actor
 
 from chatwarden.errors import PermissionDenied
 from chatwarden.registers import misconduct

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 import pytest
-from conftest import REPO
+from registers_helpers import REPO
 
 from chatwarden.registers import apps, common, dashboard, devices, groups, incidents, misconduct
 
