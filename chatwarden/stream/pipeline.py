@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, DateTime, bindparam, case, func, insert, select, tuple_, update
+from sqlalchemy import JSON, Connection, DateTime, func, insert, select, update
 
 from chatwarden.analysis import Analyzer
 from chatwarden.model import Actor, Chat, Finding, Message
@@ -184,13 +184,8 @@ class StreamWriter:
         return out
 
     def _existing(self, conn: Connection, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
-        found: set[tuple[int, str]] = set()
-        for i in range(0, len(pairs), 400):
-            part = pairs[i:i + 400]
-            q = select(messages.c.chat_id, messages.c.identity).where(
-                tuple_(messages.c.chat_id, messages.c.identity).in_(part))
-            found.update((r.chat_id, r.identity) for r in conn.execute(q))
-        return found
+        return {(r[0], r[1]) for r in pair_lookup(conn, "messages", ("chat_id", "identity"), ("chat_id", "identity"),
+                                                  pairs)}
 
     def _context(self, conn: Connection, chat_id: int, before_seq: int) -> list[tuple[int, Message]]:
         """The chat's last CONTEXT stored messages before ``before_seq`` as (id, message)."""
@@ -236,10 +231,9 @@ class StreamWriter:
         senders_known: set[tuple[int, str]] = set()
         sender_pairs = list({(known[k], it.envelope.sender) for k, g in groups.items() if k in known for it in g
                              if it.envelope.sender is not None})
-        for i in range(0, len(sender_pairs), 400):
-            q = select(participants.c.chat_id, participants.c.name).where(
-                tuple_(participants.c.chat_id, participants.c.name).in_(sender_pairs[i:i + 400]))
-            senders_known.update((r.chat_id, r.name) for r in conn.execute(q))
+        if sender_pairs:
+            senders_known.update((r[0], r[1]) for r in pair_lookup(conn, "participants", ("chat_id", "name"),
+                                                                   ("chat_id", "name"), sender_pairs))
         for key, group in groups.items():
             cb = self._prepare_chat(conn, key, group, known.get(key), existing, senders_known, prepared)
             prepared.chats.append(cb)
@@ -411,10 +405,8 @@ class StreamWriter:
         got: dict[tuple[int, str], int] = {}
         if inserted:
             pairs = [(r["chat_id"], r["identity"]) for r in rows]
-            for i in range(0, len(pairs), 400):
-                q = select(messages.c.chat_id, messages.c.identity, messages.c.id).where(
-                    tuple_(messages.c.chat_id, messages.c.identity).in_(pairs[i:i + 400]))
-                got.update(((r.chat_id, r.identity), r.id) for r in conn.execute(q))
+            got.update(((r[0], r[1]), r[2]) for r in pair_lookup(
+                conn, "messages", ("chat_id", "identity", "id"), ("chat_id", "identity"), pairs))
         result.duplicates += len(rows) - inserted
         now = records.now()
         prov = []
@@ -480,29 +472,37 @@ class StreamWriter:
                 if m.sender is not None:
                     c = counts.setdefault((chat_id, m.sender), [m.sender_phone, 0])
                     c[1] += 1
-        if counts:
-            up = _dialect_insert(conn, participants)
-            up = up.on_conflict_do_update(index_elements=["chat_id", "name"],
-                                          set_={"messages": participants.c.messages + up.excluded.messages})
-            conn.execute(up, [{"chat_id": cid, "name": n, "phone": p, "messages": k, "seen_in": "sender"}
-                              for (cid, n), (p, k) in counts.items()])
-        chat_rows, scan_rows = [], []
-        for key, msgs in per_chat.items():
-            chat_id = resolved[key][0]
-            chat_rows.append({"cid": chat_id, "n": len(msgs), "lo": min(m.timestamp for m in msgs),
-                              "hi": max(m.timestamp for m in msgs), "t": now})
-            scan_rows.append({"sid": scan_of(chat_id), "n": len(msgs), "f": by_chat_found.get(chat_id, 0)})
-        lo, hi = bindparam("lo", type_=DateTime()), bindparam("hi", type_=DateTime())
-        conn.execute(update(chats).where(chats.c.id == bindparam("cid")).values(
-            message_count=chats.c.message_count + bindparam("n"),
-            first_message_at=case((chats.c.first_message_at.is_(None), lo),
-                                  (chats.c.first_message_at > lo, lo), else_=chats.c.first_message_at),
-            last_message_at=case((chats.c.last_message_at.is_(None), hi),
-                                 (chats.c.last_message_at < hi, hi), else_=chats.c.last_message_at),
-            updated_at=bindparam("t")), chat_rows)
-        conn.execute(update(scans).where(scans.c.id == bindparam("sid")).values(
-            messages_scanned=scans.c.messages_scanned + bindparam("n"),
-            findings_new=scans.c.findings_new + bindparam("f")), scan_rows)
+        pg = conn.dialect.name == "postgresql"
+        ph = "%s" if pg else "?"
+
+        def dt(v: datetime) -> Any:
+            return v if pg else _sqlite_dt(v)
+
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            if counts:
+                cur.executemany(
+                    f"INSERT INTO participants (chat_id, name, phone, messages, seen_in) VALUES ({ph}, {ph}, {ph}, "
+                    f"{ph}, 'sender') ON CONFLICT (chat_id, name) DO UPDATE SET "
+                    "messages = participants.messages + excluded.messages",
+                    [(cid, n, p, k) for (cid, n), (p, k) in counts.items()])
+            chat_rows, scan_rows = [], []
+            for key, msgs in per_chat.items():
+                chat_id = resolved[key][0]
+                lo, hi = dt(min(m.timestamp for m in msgs)), dt(max(m.timestamp for m in msgs))
+                chat_rows.append((len(msgs), lo, lo, lo, hi, hi, hi, dt(now), chat_id))
+                scan_rows.append((len(msgs), by_chat_found.get(chat_id, 0), scan_of(chat_id)))
+            cur.executemany(
+                f"UPDATE chats SET message_count = message_count + {ph}, "
+                f"first_message_at = CASE WHEN first_message_at IS NULL OR first_message_at > {ph} THEN {ph} "
+                f"ELSE first_message_at END, "
+                f"last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < {ph} THEN {ph} "
+                f"ELSE last_message_at END, updated_at = {ph} WHERE id = {ph}",
+                [(n, lo, lo, hi, hi, t, cid) for n, lo, _lo2, _lo3, hi, _hi2, _hi3, t, cid in chat_rows])
+            cur.executemany(f"UPDATE scans SET messages_scanned = messages_scanned + {ph}, "
+                            f"findings_new = findings_new + {ph} WHERE id = {ph}", scan_rows)
+        finally:
+            cur.close()
 
     # ------------------------------------------------------------------ back-scan results
     def load_findings(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -547,10 +547,8 @@ class StreamWriter:
         fresh = [p for p in pairs if p not in existing]
         new_messages = raw_insert(conn, messages, [msg_rows[p] for p in fresh], conflict=("chat_id", "identity"))
         ids: dict[tuple[int, str], int] = {}
-        for i in range(0, len(pairs), 400):
-            q = select(messages.c.chat_id, messages.c.identity, messages.c.id).where(
-                tuple_(messages.c.chat_id, messages.c.identity).in_(pairs[i:i + 400]))
-            ids.update(((x.chat_id, x.identity), x.id) for x in conn.execute(q))
+        ids.update(((x[0], x[1]), x[2]) for x in pair_lookup(
+            conn, "messages", ("chat_id", "identity", "id"), ("chat_id", "identity"), pairs))
         raw_insert(conn, stream_messages, [{"message_id": ids[p], **provs[p]} for p in fresh if p in ids],
                    conflict=("message_id",))
         version = rows[0]["policy_version"] if rows else ""
@@ -625,6 +623,27 @@ def _sqlite_dt(v: datetime | None) -> str | None:
     return v.isoformat(" ", "microseconds")
 
 
+def pair_lookup(conn: Connection, table: str, select_cols: Sequence[str], key_cols: tuple[str, str],
+                pairs: Sequence[tuple[Any, Any]], chunk: int = 400) -> list[tuple]:
+    """Rows of ``table`` whose two ``key_cols`` match one of ``pairs`` (a row-value IN
+    list, answered from the unique index), on the DBAPI cursor."""
+    if not pairs:
+        return []
+    ph = "%s" if conn.dialect.name == "postgresql" else "?"
+    out: list[tuple] = []
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        for i in range(0, len(pairs), chunk):
+            part = pairs[i:i + chunk]
+            values = ", ".join([f"({ph}, {ph})"] * len(part))
+            cur.execute(f"SELECT {', '.join(select_cols)} FROM {table} WHERE ({key_cols[0]}, {key_cols[1]}) IN "
+                        f"(VALUES {values})", [v for pair in part for v in pair])
+            out.extend(tuple(r) for r in cur.fetchall())
+    finally:
+        cur.close()
+    return out
+
+
 def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict: Sequence[str] | None = None) -> int:
     """INSERT many rows (ON CONFLICT DO NOTHING when ``conflict`` names the unique
     columns); return how many were inserted."""
@@ -645,7 +664,13 @@ def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict:
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({ph})"
     if conflict:
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-    params = [tuple(v if f is None else f(v) for f, v in zip(convs, r.values())) for r in rows]
+    conv_at = [(i, f) for i, f in enumerate(convs) if f is not None]
+    params = []
+    for r in rows:
+        v = list(r.values())
+        for i, f in conv_at:
+            v[i] = f(v[i])
+        params.append(tuple(v))
     res = conn.exec_driver_sql(sql, params)
     return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(rows)
 
