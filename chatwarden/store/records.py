@@ -158,7 +158,17 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
         return v
 
     params = [tuple(conv(c, r[c]) for c in cols) for r in rows]
-    conn.exec_driver_sql(sql, params)
+    if sqlite:
+        conn.exec_driver_sql(sql, params)
+        return
+    # PostgreSQL: COPY is one round trip for the whole batch (executemany is one per row).
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {table_name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -268,7 +278,8 @@ def get_finding(conn: Connection, finding_id: int) -> Any:
 def queue(conn: Connection, *, status: str | None = "open", category: str | None = None, severity: str | None = None,
           chat_id: int | None = None, person: str | None = None, rule: str | None = None,
           after_id: int | None = None, limit: int = 50) -> list[Any]:
-    """A page of the review queue, most severe first, keyset-paginated on (severity, id)."""
+    """A page of the review queue, most severe first (newest first within a severity),
+    keyset-paginated on (severity, id)."""
     q = select(findings, messages.c.sender, messages.c.timestamp, chats.c.name.label("chat_name")).select_from(
         findings.outerjoin(messages, messages.c.id == findings.c.message_id).join(chats, chats.c.id == findings.c.chat_id))
     if status:
@@ -287,6 +298,7 @@ def queue(conn: Connection, *, status: str | None = "open", category: str | None
         anchor = conn.execute(select(findings.c.severity_rank).where(findings.c.id == after_id)).scalar()
         if anchor is not None:
             q = q.where(or_(findings.c.severity_rank < anchor,
-                            and_(findings.c.severity_rank == anchor, findings.c.id > after_id)))
-    q = q.order_by(findings.c.severity_rank.desc(), findings.c.id).limit(limit)
+                            and_(findings.c.severity_rank == anchor, findings.c.id < after_id)))
+    # Both keys descending, so the (status, severity_rank, id) index serves the order.
+    q = q.order_by(findings.c.severity_rank.desc(), findings.c.id.desc()).limit(limit)
     return list(conn.execute(q).mappings())
