@@ -47,6 +47,7 @@ CACHE_FINDINGS = 50_000
 STREAM_PLATFORM = "stream"
 NOT_FROM_STREAMS = frozenset({"chat.disappearing_never_on"})
 CONTEXT_KINDS = frozenset({"attachment", "media_omitted", "view_once"})
+ROSTER_BASE = 1 << 40  # indices of stand-ins for a chat's known senders (never stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,14 +235,25 @@ class StreamWriter:
         if sender_pairs:
             senders_known.update((r[0], r[1]) for r in pair_lookup(conn, "participants", ("chat_id", "name"),
                                                                    ("chat_id", "name"), sender_pairs))
+        # chats where someone new speaks or a system event arrives: chat-level governance
+        # judges them against everyone the chat has shown so far (its roster)
+        need = sorted({known[k] for k, g in groups.items() if k in known for it in g
+                       if it.envelope.kind.startswith("system:")
+                       or (it.envelope.sender is not None and (known[k], it.envelope.sender) not in senders_known)})
+        roster: dict[int, list[str]] = defaultdict(list)
+        for i in range(0, len(need), 500):
+            for r in conn.execute(select(participants.c.chat_id, participants.c.name)
+                                  .where(participants.c.chat_id.in_(need[i:i + 500])).order_by(participants.c.id)):
+                roster[r.chat_id].append(r.name)
         for key, group in groups.items():
-            cb = self._prepare_chat(conn, key, group, known.get(key), existing, senders_known, prepared)
+            cb = self._prepare_chat(conn, key, group, known.get(key), existing, senders_known, prepared,
+                                    roster.get(known.get(key), []))
             prepared.chats.append(cb)
         return prepared
 
     def _prepare_chat(self, conn: Connection, key: str, group: list[Item], chat_id: int | None,
                       existing: set[tuple[int, str]], senders_known: set[tuple[int, str]],
-                      prepared: Prepared) -> ChatBatch:
+                      prepared: Prepared, roster: list[str] = ()) -> ChatBatch:
         first = group[0].envelope
         seen: set[str] = set()
         uniq: list[Item] = []
@@ -293,7 +305,12 @@ class StreamWriter:
                 if fs:
                     by_message[m.index] = _reindex(fs, m.index)
         new_index = {m.index for m in new_msgs}
-        seq = [f for f in engine.sequence_findings(window, by_message, chat_level=False) if f.message_index in new_index]
+        # a stored neighbour may now earn a finding that rests on a new message (media shared
+        # before the mention of CCTV): keep those too, anchored on the stored message
+        cb.context_ids = ctx_ids
+        keep = new_index | set(ctx_ids)
+        seq = [f for f in engine.sequence_findings(window, by_message, chat_level=False)
+               if f.message_index in keep] if wants_context else []
 
         # chat level: system events and the first message of senders new to the chat
         view, firsts = [], set()
@@ -307,10 +324,18 @@ class StreamWriter:
         if first.is_group is not None:
             chat = Chat(name=first.chat_name, name_source=None, source=STREAM_PLATFORM, sha256="",
                         platform=STREAM_PLATFORM, date_order="", date_order_reason="", is_group=first.is_group)
-        chat_level = [f for f in engine.sequence_findings(view, {}, chat=chat, chat_level=True)
-                      if f.label not in NOT_FROM_STREAMS] if view else []
-        cb.decisions = [d for d in evaluate(policy, window, text + seq + chat_level)
-                        if d.message_index is None or d.message_index in new_index]
+        chat_level = []
+        if view:
+            known_first = [Message(ROSTER_BASE + i, view[0].timestamp, name, "", "message")
+                           for i, name in enumerate(roster)]
+            chat_level = [f for f in engine.sequence_findings(known_first + view, {}, chat=chat, chat_level=True)
+                          if f.label not in NOT_FROM_STREAMS and (f.message_index is None or f.message_index
+                                                                  < ROSTER_BASE)]
+        found = text + seq + chat_level
+        ctx_seq = {f.message_index for f in seq if f.message_index in ctx_ids}
+        cb.decisions = [d for d in evaluate(policy, window, found)
+                        if d.message_index is None or d.message_index in new_index
+                        or d.message_index in ctx_seq] if found else []
         return cb
 
     def _resolve_chats(self, conn: Connection, batches: list[ChatBatch]) -> dict[str, tuple[int, int]]:
@@ -454,7 +479,9 @@ class StreamWriter:
                 continue
             chat_id = resolved[cb.key][0]
             cids = ids[cb.key]
-            decisions = [d for d in cb.decisions if d.message_index is None or d.message_index in cids]
+            decisions = [d for d in cb.decisions if d.message_index is None or d.message_index in cids
+                         or d.message_index in cb.context_ids]
+            cids = {**cb.context_ids, **cids}
             frows.extend(records.finding_rows(chat_id, scan_of(chat_id), self.analyzer.policy.version, decisions, cids))
         if frows:
             before = conn.execute(select(func.coalesce(func.max(findings.c.id), 0))).scalar_one()
@@ -590,6 +617,7 @@ class ChatBatch:
     messages: list[Message] = field(default_factory=list)
     text_findings: dict[int, list[Finding]] = field(default_factory=dict)
     decisions: list = field(default_factory=list)
+    context_ids: dict[int, int] = field(default_factory=dict)  # window index -> stored message id
 
 
 @dataclass
