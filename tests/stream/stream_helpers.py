@@ -13,3 +13,11 @@ def good_envelope(**over) -> dict:
     }
     env.update(over)
     return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
