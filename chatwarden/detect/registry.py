@@ -15,6 +15,7 @@ REGISTRY: dict[str, str] = {
     "names": "chatwarden.detect.names:NameDetector",
     "conduct": "chatwarden.detect.conduct:ConductDetector",
     "context": "chatwarden.detect.context:ContextDetector",
+    "topics": "chatwarden.detect.topics:TopicDetector",
     "governance": "chatwarden.detect.chatlevel:GovernanceDetector",
 }
 RULE_TIER = ("identifiers", "markings")

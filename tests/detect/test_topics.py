@@ -1,0 +1,330 @@
+"""Tests of the ``topics`` detector (chatwarden.detect.topics): the shipped classifier loads
+offline and lazily, scores deterministically, finds clear cases of each category, keeps hard
+negatives below the policy's thresholds, explains itself without quoting the message, and is
+reproduced byte for byte by its training script."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatwarden.detect.base import Hit, TextDetector
+from chatwarden.detect.registry import REGISTRY, detector_class
+from chatwarden.detect.topics import CATEGORIES, LABELS, TopicDetector
+from chatwarden.detect.topics import detector as detector_module
+from chatwarden.detect.topics.features import feature_names, parts, runtime_key
+from chatwarden.detect.topics.model import MODEL_FORMAT, TopicModel, load_packaged_model, pack, unpack
+from chatwarden.errors import ConfigError
+from chatwarden.model import Message
+from chatwarden.policy import load_policy
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_FILE = REPO / "chatwarden" / "detect" / "topics" / "model.json.gz"
+
+
+@pytest.fixture(scope="module")
+def det() -> TopicDetector:
+    return TopicDetector()
+
+
+@pytest.fixture(scope="module")
+def thresholds() -> dict[str, float]:
+    """The policy's min_score for each topic label (the recommended operating point)."""
+    out: dict[str, float] = {}
+    for rule in load_policy().rules:
+        for m in rule.when.any:
+            if m.label.startswith("topic."):
+                out[m.label] = max(out.get(m.label, 0.0), m.min_score)
+    return out
+
+
+def fired(det: TopicDetector, text: str, thresholds: dict[str, float]) -> set[str]:
+    return {h.label for h in det.scan(text) if h.score >= thresholds[h.label]}
+
+
+# --------------------------------------------------------------------------------------
+# Protocol, registry, policy wiring
+# --------------------------------------------------------------------------------------
+
+
+def test_protocol_and_registry() -> None:
+    assert issubclass(TopicDetector, TextDetector)
+    assert TopicDetector.name == "topics" and TopicDetector.version == "1.0.0"
+    assert LABELS == {
+        "topic.official_sensitive", "topic.investigation_material", "topic.evidence_intelligence",
+        "topic.operational_decision", "topic.sensitive_personal_data", "topic.duty_notice", "topic.personal_use",
+    }
+    assert REGISTRY["topics"] == "chatwarden.detect.topics:TopicDetector"
+    assert detector_class("topics") is TopicDetector
+
+
+def test_model_labels_match_the_detector() -> None:
+    model = load_packaged_model()
+    assert set(model.labels) == LABELS
+    assert set(model.thresholds) == LABELS
+    assert all(model.emit_floor <= t < 1 for t in model.thresholds.values())
+
+
+def test_every_label_is_used_by_one_rule_of_its_category(thresholds: dict[str, float]) -> None:
+    model = load_packaged_model()
+    seen: dict[str, list[str]] = {}
+    for rule in load_policy().rules:
+        for m in rule.when.any:
+            if m.label.startswith("topic."):
+                assert rule.category == CATEGORIES[m.label], rule.id
+                # The policy may be stricter than the model's recommendation, never looser.
+                assert m.min_score >= model.thresholds[m.label], rule.id
+                seen.setdefault(m.label, []).append(rule.id)
+    assert set(seen) == LABELS
+    assert all(len(ids) == 1 for ids in seen.values()), seen  # one decision per message, not several
+
+
+# --------------------------------------------------------------------------------------
+# Loading: offline, lazy, strict
+# --------------------------------------------------------------------------------------
+
+
+def test_model_file_is_small_and_well_formed() -> None:
+    blob = MODEL_FILE.read_bytes()
+    assert len(blob) < 3_000_000
+    data = json.loads(gzip.decompress(blob))
+    assert data["format"] == MODEL_FORMAT
+    assert data["meta"]["data"] == "training/data/police_topics_train.jsonl"
+    assert all(len(v) == len(data["labels"]) for v in data["features"].values())
+
+
+def test_model_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the topic model must not touch the network")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    model = load_packaged_model()
+    assert TopicDetector(model).scan("PNC shows he's wanted on warrant with a weapons marker")
+
+
+def test_weights_load_lazily_on_first_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detector_module, "_model", None)
+    d = TopicDetector()
+    assert detector_module._model is None  # constructing the detector reads nothing
+    d.scan("morning all")
+    assert detector_module._model is not None
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [b"not gzip", gzip.compress(b"{not json"), gzip.compress(b'{"format": "something-else"}'),
+     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 99}).encode()),
+     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 1, "labels": ["a"]}).encode())],
+)
+def test_bad_model_files_are_config_errors(blob: bytes) -> None:
+    with pytest.raises(ConfigError):
+        TopicModel.from_bytes(blob, "model.json.gz")
+
+
+def test_a_weight_vector_of_the_wrong_length_is_rejected() -> None:
+    data = json.loads(gzip.decompress(MODEL_FILE.read_bytes()))
+    name = next(iter(data["features"]))
+    data["features"][name] = data["features"][name][:-1]
+    with pytest.raises(ConfigError):
+        TopicModel.from_json(data, "model.json.gz")
+
+
+def test_model_round_trips_to_the_same_bytes() -> None:
+    blob = MODEL_FILE.read_bytes()
+    assert TopicModel.from_bytes(blob, "x").to_bytes() == blob
+
+
+# --------------------------------------------------------------------------------------
+# Features and scoring
+# --------------------------------------------------------------------------------------
+
+
+def test_numbers_become_token_classes() -> None:
+    names = feature_names("DOB 14/02/1991, mobile 07700 900123, SE15 4QT at 14:02")
+    assert "w:00/00/0000" in names and "b:00000 000000" in names and "s:postcode" in names
+    assert not any(c in n for n in names for c in "123456789")
+
+
+def test_runtime_keys_never_collide_across_kinds() -> None:
+    # A word, a word start and a word pair with the same letters are different keys.
+    keys = {runtime_key("w:state"), runtime_key("p:state"), runtime_key("b:state of")}
+    assert len(keys) == 3
+
+
+def test_packing_is_exact() -> None:
+    values = [12345, -1, 0, -987654, 2_000_000, -2_000_000, 7]
+    assert unpack(pack(values), len(values)) == values
+    assert unpack(pack(values) + pack(values), len(values)) == [2 * v for v in values]
+
+
+def test_scores_are_deterministic(det: TopicDetector) -> None:
+    text = "Intel suggests he keeps the gear at his sister's, graded 3B P"
+    first = det.scan(text)
+    assert first == det.scan(text) == TopicDetector(load_packaged_model()).scan(text)
+
+
+def test_scores_do_not_depend_on_the_hash_seed() -> None:
+    code = ("from chatwarden.detect.topics import TopicDetector;"
+            "print(TopicDetector().model.probabilities('CPS have charged him with the robbery, court on Monday'))")
+    outs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        res = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                             check=True, timeout=60)
+        outs.add(res.stdout)
+    assert len(outs) == 1
+
+
+def test_runtime_scores_match_the_stored_weights() -> None:
+    model = load_packaged_model()
+    text = "Took a statement from the neighbour, she saw him climb the fence at 11"
+    j = model.labels.index("topic.investigation_material")
+    manual = sum(model.weights.get(n, (0,) * len(model.labels))[j] for n in feature_names(text)) / model.scale
+    assert model.margins(text)[j] == pytest.approx(manual + model.bias[j], abs=1e-9)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍", "😂😂😂", "ok", "x" * 20000, "é" * 50, "\u202e\u200b"])
+def test_odd_texts_are_safe(det: TopicDetector, text: str) -> None:
+    for h in det.scan(text):
+        assert (h.start, h.end) == (0, len(text))
+
+
+def test_tokens_ignore_case_and_typographic_apostrophes() -> None:
+    assert parts("He\u2019s ARRESTED")[0] == parts("he's arrested")[0] == [b"hes", b"arrested"]
+
+
+# --------------------------------------------------------------------------------------
+# Behaviour: clear positives and hard negatives (written for this test, not training lines)
+# --------------------------------------------------------------------------------------
+
+POSITIVES = [
+    ("topic.official_sensitive", "PNC shows she's wanted on warrant and has a weapons marker"),
+    ("topic.official_sensitive", "Osman warning served on the lad this afternoon, he refused to move"),
+    ("topic.official_sensitive", "Fingerprints on the window came back to a known burglar on IDENT1"),
+    ("topic.investigation_material", "In his statement the witness says the driver got out and punched him"),
+    ("topic.investigation_material", "He went no comment in interview and has been bailed"),
+    ("topic.investigation_material", "CPS have charged her with theft, she's in court on Friday"),
+    ("topic.evidence_intelligence", "Intel suggests the target is dealing from his cousin's flat, graded 2B P"),
+    ("topic.evidence_intelligence", "Source reporting says the meet is tonight behind the garages"),
+    ("topic.operational_decision", "I've authorised a section 18 search of his flat, rationale: stolen phones seen"),
+    ("topic.operational_decision", "Decision: we'll arrest him at 6 tomorrow, less risk than at his work"),
+    ("topic.sensitive_personal_data", "Victim is Ellie GRANT, DOB 03/04/1992, of 12 Ivy Close, SE9 1QT"),
+    ("topic.sensitive_personal_data", "Witness mobile is 07700 900777 and she lives at 40 Rose Road, N15 3PL"),
+    ("topic.duty_notice", "AID warning: you're aided to the football on Saturday, tour 1000-2200"),
+    ("topic.duty_notice", "Sorry all, your rest day on Sunday is cancelled, you're on lates"),
+    ("topic.personal_use", "Babe can you pick up some wine and a pizza on your way home"),
+    ("topic.personal_use", "Selling my son's old bike, £40 ono, collection from Sutton"),
+]
+
+HARD_NEGATIVES = [
+    "Team meeting at 10:30 in room 2.14, agenda to follow",
+    "Reminder: OFFICIAL-SENSITIVE material must never be shared on WhatsApp",
+    "Who's doing secret santa this year? £10 limit",
+    "My phone needs a charge, has anyone got a cable?",
+    "First aid refresher on Monday morning in the gym",
+    "The intel unit has moved to the 3rd floor",
+    "Could you come to the station on Tuesday at 2 so I can take your statement?",
+    "Thank you so much officer, you were so kind to my mum",
+    "Sorry, I can't accept your invitation but thank you for asking",
+    "Bloody A40 is gridlocked again, running 10 mins late",
+    "PC 1234AB and PC 5678CD are on the van tonight, LX-2290 needs fuel",
+    "Decision on the Christmas party venue by Friday please",
+    "The art exhibition at the library has the school's paintings this week",
+    "Hope you're ok after last night's job, here if you need to talk",
+    "Can you cover my shift briefing?",
+    "Thanks for asking Sarge, the custody hearing for my kids is next week so I might be a bit distracted",
+    "Welfare check-in: how did the custody hearing go? Here if you need anything",
+    "Ward panel meeting on Thursday at 7 at the community centre, all welcome",
+    "The rota for next month is out, no changes to your shifts",
+]
+
+
+@pytest.mark.parametrize("label,text", POSITIVES)
+def test_clear_positives(det: TopicDetector, thresholds: dict[str, float], label: str, text: str) -> None:
+    assert label in fired(det, text, thresholds)
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives_stay_below_the_policy_threshold(det: TopicDetector, thresholds: dict[str, float],
+                                                       text: str) -> None:
+    assert fired(det, text, thresholds) == set()
+
+
+def test_training_set_examples_are_mostly_recovered(det: TopicDetector, thresholds: dict[str, float]) -> None:
+    # A sanity check on the fitted model (not a measure of quality: see the training
+    # script's cross-validated numbers and chatwarden.quality.police_eval).
+    rows = [json.loads(line) for line in (REPO / "training" / "data" / "police_topics_train.jsonl").open()]
+    by_cat = {c: lab for lab, c in CATEGORIES.items()}
+    hit = total = false = compliant = 0
+    for row in rows:
+        got = fired(det, row["text"], thresholds)
+        want = {by_cat[c] for c in row["categories"] if c in by_cat}
+        if want:
+            total += 1
+            hit += bool(got & want)
+        elif not row["categories"]:
+            compliant += 1
+            false += bool(got)
+    assert hit / total > 0.9
+    assert false / compliant < 0.02
+
+
+# --------------------------------------------------------------------------------------
+# Hits: whole-text spans, explanations without the message
+# --------------------------------------------------------------------------------------
+
+
+def test_hits_span_the_whole_text_and_explain_themselves(det: TopicDetector) -> None:
+    text = "In her statement she says he grabbed her by the throat"
+    hits = det.scan(text)
+    assert [h.label for h in hits] == ["topic.investigation_material"]
+    h = hits[0]
+    assert isinstance(h, Hit) and (h.start, h.end) == (0, len(text))
+    assert h.pattern == "model" and 0.5 <= h.score <= 1.0
+    assert h.reason.startswith("model: '") and h.reason.endswith("towards investigation material")
+
+
+def test_explanations_never_quote_names_or_numbers(det: TopicDetector) -> None:
+    text = "Victim is Jordan OKAFOR, DOB 11/09/1990, mobile 07700 900345, lives at 8 Fir Road SE4 2TT"
+    hits = det.scan(text)
+    assert "topic.sensitive_personal_data" in {h.label for h in hits}
+    for h in hits:
+        low = h.reason.lower()
+        assert "jordan" not in low and "okafor" not in low and "fir road" not in low
+        assert not any(c in h.reason for c in "123456789")
+
+
+def test_engine_runs_the_detector_on_messages(det: TopicDetector) -> None:
+    from datetime import datetime
+
+    msgs = [Message(0, datetime(2024, 3, 1, 9), "PC A", "AID warning: you're aided to the march Saturday, 0600-1800",
+                    "message", 1, 1),
+            Message(1, datetime(2024, 3, 1, 9), "PC B", "morning all", "message", 2, 2)]
+    findings = list(det.detect(msgs))
+    assert {(f.message_index, f.label) for f in findings} == {(0, "topic.duty_notice")}
+    assert findings[0].explanation.detector == "topics" and findings[0].explanation.version == "1.0.0"
+
+
+# --------------------------------------------------------------------------------------
+# Reproducible training (needs scikit-learn, from the dev extra)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_shipped_model(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    out = tmp_path / "model.json.gz"
+    env = dict(os.environ, PYTHONHASHSEED="7")
+    subprocess.run(
+        [sys.executable, str(REPO / "training" / "train_topics.py"), "--quiet", "--output", str(out)],
+        check=True, cwd=REPO, env=env, capture_output=True, timeout=110,
+    )
+    assert out.read_bytes() == MODEL_FILE.read_bytes()
