@@ -173,7 +173,7 @@ def main() -> None:
     print(f"input {src} {size_mb:.0f} MiB (generated in {gen_s:.0f} s)", flush=True)
     results = []
     for engine in args.engines.split(","):
-        r = run(engine, src, work / f"out-{engine}", args.detectors)
+        r = run(engine, src, work / f"out-{engine.replace('[', '').replace(']', '')}", args.detectors)
         print(f"{engine:>9}: {r['seconds']:.0f} s, {r['rows'] / r['seconds']:,.0f} rows/s, {r['findings']:,} findings, "
               f"peak {r['peak_mb']:,.0f} MiB, load {r['load'][0]:.1f}", flush=True)
         results.append(r)
