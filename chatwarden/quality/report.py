@@ -1,0 +1,88 @@
+"""Write docs/quality.md: detection quality on labelled data, measured, in one place.
+
+    python -m chatwarden.quality.report
+
+Sections: (a) the labelled police-chat set through the whole engine and policy (all, dev,
+test splits), (b) HateCheck for offensive conduct (docs/quality/conduct.md, written by
+``python -m chatwarden.quality.conduct_eval``), (c) the generated identifier corpus
+(docs/quality/identifiers.md, written by ``python -m chatwarden.quality.identifiers_eval``).
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+from chatwarden.quality import police_eval
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _section(path: Path) -> str:
+    if not path.exists():
+        return f"(not generated yet: {path.name})\n"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines[0] = "#" + lines[0]  # demote the title one level
+    return "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines) + "\n"
+
+
+def build() -> str:
+    from chatwarden.analysis import Analyzer
+
+    analyzer = Analyzer.default()
+    rows = police_eval.load()
+    results = {name: police_eval.evaluate(analyzer, [r for r in rows if name == "all" or police_eval.split_of(r["id"]) == name])
+               for name in ("all", "dev", "test")}
+    a = results["all"]
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    head = [
+        "# Detection quality",
+        "",
+        f"Measured {stamp} with chatwarden's detectors "
+        + ", ".join(f"`{d.name}` {d.version}" for d in analyzer.engine.detectors)
+        + f" and policy `{analyzer.policy.version[:12]}` (Python {platform.python_version()}). "
+        "Regenerate with `python -m chatwarden.quality.report`.",
+        "",
+        "## Summary",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| police-chat set: messages with a breach that are flagged (message-level recall) | {a['message_recall']:.3f} | >= 0.95 |",
+        f"| police-chat set: compliant messages flagged | {a['compliant_flagged']:.3f} | <= 0.05 |",
+    ]
+    for c, m in a["per_category"].items():
+        head.append(f"| police-chat set: {c} precision / recall | {m['precision']:.3f} / {m['recall']:.3f} | |")
+    head += [
+        "| HateCheck held-out templates, offensive conduct F1 | see section 2 | >= 0.85 |",
+        "| generated identifier corpus, precision and recall per identifier | see section 3 | >= 0.98 |",
+        "",
+        "## 1. The labelled police-chat set",
+        "",
+        "`tests/data/police_chat_labelled.jsonl`: 570 realistic, synthetic Met-style messages written and labelled "
+        "for this project (allowed uses from the guidance's summary table and hard negatives included; see "
+        "`tests/data/README.md`). Every message goes through the whole engine and the policy, as `chatwarden check` "
+        "does; a category counts as predicted when a rule of that category fires. The set is split by id: "
+        "`dev` (two thirds) guided rule development and `test` (one third) was meant to be held out, but the "
+        "author of the policing lexicon did once read the notes of missed rows in both splits, so `test` "
+        "numbers may be slightly flattering. The trained models (`conduct`, `topics`) never saw either split: "
+        "they train on `training/data/` only, and their authors never opened the evaluation file.",
+        "",
+    ]
+    body = [police_eval.markdown(results[k], f"1.{i + 1} Split: {k}") for i, k in enumerate(("all", "dev", "test"))]
+    tail = ["## 2. Offensive conduct on HateCheck", "", _section(DOCS / "quality" / "conduct.md"),
+            "## 3. Identifiers on a generated corpus with gold spans", "",
+            _section(DOCS / "quality" / "identifiers.md")]
+    return "\n".join(head) + "\n" + "\n".join(body) + "\n" + "\n".join(tail)
+
+
+def main() -> int:
+    (DOCS / "quality.md").write_text(build(), encoding="utf-8")
+    print("wrote docs/quality.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
