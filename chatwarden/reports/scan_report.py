@@ -47,7 +47,7 @@ def render_scan_html(result, *, title: str | None = None) -> str:
             items.append({"decision": d, "context": ctx})
         sections.append({"rule": rule_id, "title": first.title, "category": first.category,
                          "severity": first.severity, "citation": first.citation, "action": first.action,
-                         "items": items})
+                         "entries": items})
     days = activity(messages)
     peak = max((n for _, n, _ in days), default=1) or 1
     bars = [{"day": d, "n": n, "flagged": flagged_days.get(d, 0), "h": round(100 * n / peak, 1),
