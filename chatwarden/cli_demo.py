@@ -14,7 +14,8 @@ from chatwarden.cli import main, state
               type=click.Path(file_okay=False), help="Folder holding the sample exports.")
 @click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False),
               help="Where the HTML scan reports are written.")
-def demo_cmd(examples_dir: str, out_dir: str) -> None:
+@click.pass_context
+def demo_cmd(ctx: click.Context, examples_dir: str, out_dir: str) -> None:
     """Run the main job on the sample exports: parse, scan and report each chat, import
     them into the store (SQLite in the data folder), and show the review queue and the
     audit chain.  Safe to run again: re-imports change nothing."""
@@ -58,4 +59,19 @@ def demo_cmd(examples_dir: str, out_dir: str) -> None:
     with store.read() as conn:
         v = audit.verify(conn)
     click.echo(f"\naudit trail: {v.entries} entries, chain {'intact' if v.ok else 'BROKEN at ' + str(v.first_bad_id)}")
-    click.echo("next: `chatwarden review list`, `chatwarden review show ID`, `chatwarden serve` (web app)")
+    registers = folder / "registers"
+    if registers.is_dir():
+        from chatwarden.cli_registers import registers_alerts, registers_check, registers_import
+
+        click.echo(f"\ngovernance registers from {registers}:")
+        ctx.invoke(registers_import, folder=str(registers))
+        crest = registers / "crest.png"
+        ctx.invoke(registers_check, crest_image=str(crest) if crest.exists() else None)
+        ctx.invoke(registers_alerts)
+    if (registers / "misconduct.csv").exists():
+        from chatwarden.cli_foi import foi
+
+        click.echo("\nFOI: social-media/IM misconduct cases by year and outcome, officers and staff "
+                   "(small cells withheld):")
+        ctx.invoke(foi.commands["stats"])
+    click.echo("\nnext: `chatwarden review list`, `chatwarden review show ID`, `chatwarden serve` (web app)")
