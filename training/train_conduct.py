@@ -9,8 +9,15 @@ data folder (``$CHATWARDEN_SHARED`` or ``../shared``); see ``training/README.md`
     .venv/bin/python training/train_conduct.py --no-write # train and print only
     .venv/bin/python training/train_conduct.py --output /tmp/model.json.gz
 
-The model is logistic regression trained with FTRL-proximal (per-coordinate learning
-rates, L1 and L2 regularisation) over the features of ``chatwarden.detect.conduct.features``.
+The models are logistic regressions trained with FTRL-proximal (per-coordinate learning
+rates, L1 and L2 regularisation) over the features of ``chatwarden.detect.conduct.features``:
+
+* the main model (all three data sets; words, bigrams, character n-grams, context);
+* the implicit model (police lines and HateCheck; words, bigrams, context, topic and
+  stance), with one head per label, and a probability threshold per label chosen by
+  cross-validation of the police training lines (the held-out quarter is never used);
+* the gate (a word-set score that lets messages without a lexicon word reach analysis),
+  its threshold chosen on the same cross-validation.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +36,28 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+import zlib  # noqa: E402
+
 from chatwarden.detect.conduct import corpus  # noqa: E402
-from chatwarden.detect.conduct.analysis import analyse, make_wildcard, tokenize  # noqa: E402
-from chatwarden.detect.conduct.features import extract  # noqa: E402
-from chatwarden.detect.conduct.lexicon import Lexicon, load_lexicon  # noqa: E402
-from chatwarden.detect.conduct.model import MODEL_RESOURCE, ConductModel, sigmoid  # noqa: E402
+from chatwarden.detect.conduct.analysis import (  # noqa: E402
+    Prefilter,
+    analyse,
+    make_wildcard,
+    mark_words,
+    prefilter_words,
+    quick_view,
+    tokenize,
+)
+from chatwarden.detect.conduct.features import extract, implicit_extract  # noqa: E402
+from chatwarden.detect.conduct.lexicon import LABELS, PROFANITY, Lexicon, load_lexicon  # noqa: E402
+from chatwarden.detect.conduct.model import (  # noqa: E402
+    MODEL_RESOURCE,
+    ConductModel,
+    Gate,
+    ImplicitModel,
+    LinearHead,
+    sigmoid,
+)
 from chatwarden.detect.text import detection_view  # noqa: E402
 
 MODEL_PATH = REPO / "chatwarden" / "detect" / "conduct" / MODEL_RESOURCE
@@ -57,6 +82,22 @@ class Config:
     threshold: float = 0.5
     prune: float = 1e-4
     decimals: int = 5
+    # the implicit model, its heads and the gate
+    implicit_weight_police: float = 6.0
+    implicit_weight_hatecheck: float = 1.5
+    implicit_l1: float = 0.1
+    implicit_min_df: int = 2
+    head_epochs: int = 4
+    head_l1: float = 1.0
+    gate_l1: float = 0.05
+    gate_recall: float = 0.85  # of the police breaches the lexicon prefilter would skip
+    gate_weight_everyday: float = 1.0
+    gate_min_words: int = 5  # no police breach in the data that only the gate lets through has fewer
+    cv_folds: int = 5
+    fp_cost: float = 4.0  # a false alarm costs this many caught breaches when thresholds are chosen
+    threshold_grid: tuple[float, ...] = tuple(round(0.6 + 0.025 * k, 3) for k in range(15))  # 0.6 .. 0.95
+    min_slice: int = 25  # a label with fewer cross-validated lines gets the pooled threshold
+    implicit_only_kinds: tuple[str, ...] = ("implicit",)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -78,7 +119,10 @@ def build_examples(cfg: Config, lexicon: Lexicon) -> tuple[list[corpus.Example],
                 skipped_threats += 1
                 continue
         examples.append(
-            corpus.Example(r["test_case"], y, "hatecheck", cfg.weight_hatecheck, group=r["functionality"])
+            corpus.Example(
+                r["test_case"], y, "hatecheck", cfg.weight_hatecheck, labels=corpus.hatecheck_labels(r),
+                group=r["functionality"],
+            )
         )
     info["hatecheck"] = {
         "cases": len(hc_rows),
@@ -93,10 +137,21 @@ def build_examples(cfg: Config, lexicon: Lexicon) -> tuple[list[corpus.Example],
     police = corpus.read_police()
     police_train = [r for r in police if not corpus.police_is_eval(r)]
     for r in police_train:
+        if r.get("kind") in cfg.implicit_only_kinds:
+            # implicit misconduct (no slur, no cue word) trains the implicit model only: the
+            # main model confirms lexicon terms and judges talk about groups, and learning
+            # "a remark about a colleague" there makes it confirm harmless senses too.
+            examples.append(
+                corpus.Example(
+                    str(r["text"]), corpus.police_label(r), "police-implicit", cfg.weight_police,
+                    labels=tuple(r["labels"]), group=str(r.get("kind", "")), ident=str(r["id"]),  # type: ignore[arg-type]
+                )
+            )
+            continue
         examples.append(
             corpus.Example(
                 str(r["text"]), corpus.police_label(r), "police", cfg.weight_police,
-                labels=tuple(r["labels"]), group=str(r.get("kind", "")),  # type: ignore[arg-type]
+                labels=tuple(r["labels"]), group=str(r.get("kind", "")), ident=str(r["id"]),  # type: ignore[arg-type]
             )
         )
     info["police"] = {"lines": len(police), "train_lines": len(police_train), "eval_lines": len(police) - len(police_train)}
@@ -216,15 +271,227 @@ def train_ftrl(rows, ys, ws, n_features: int, cfg: Config) -> tuple[list[float],
     return weights, weight(bias_id)
 
 
+def _sparse_rows(docs: list[list[str]], min_df: int) -> tuple[list[str], list[tuple[list[int], list[float]]]]:
+    counted = [Counter(d) for d in docs]
+    df: Counter[str] = Counter()
+    for c in counted:
+        df.update(c.keys())
+    vocab = sorted(f for f, n in df.items() if n >= min_df or f.startswith("#"))
+    index = {f: k for k, f in enumerate(vocab)}
+    rows: list[tuple[list[int], list[float]]] = []
+    for c in counted:
+        ids = [index[f] for f in sorted(c) if f in index]
+        rows.append((ids, [float(c[vocab[i]]) for i in ids]))
+    return vocab, rows
+
+
+def _kept(vocab: list[str], weights: list[float], cfg: Config) -> dict[str, float]:
+    return {
+        f: round(w, cfg.decimals) for f, w in zip(vocab, weights) if abs(w) >= cfg.prune and round(w, cfg.decimals) != 0.0
+    }
+
+
+def _margin(row: tuple[list[int], list[float]], weights: list[float], bias: float) -> float:
+    m = bias
+    for i, v in zip(*row):
+        m += weights[i] * v
+    return m
+
+
+def _with(cfg: Config, **changes: object) -> Config:
+    out = Config(**{k: v for k, v in vars(cfg).items()})
+    for k, v in changes.items():
+        setattr(out, k, v)
+    return out
+
+
+HEAD_LABELS = tuple(label for label in LABELS if label != PROFANITY)
+
+
+@dataclass
+class _Implicit:
+    weights: list[float]
+    bias: float
+    heads: dict[str, tuple[list[float], float]]
+
+
+def _train_implicit(rows, ys, ws, labels, n_features: int, cfg: Config, subset: list[int]) -> _Implicit:
+    """The binary implicit model and one head per label, trained on ``subset``."""
+    bin_cfg = _with(cfg, l1=cfg.implicit_l1)
+    w, b = train_ftrl([rows[i] for i in subset], [ys[i] for i in subset], [ws[i] for i in subset], n_features, bin_cfg)
+    pos = [i for i in subset if ys[i] == 1.0 and labels[i]]
+    head_cfg = _with(cfg, l1=cfg.head_l1, epochs=cfg.head_epochs)
+    heads: dict[str, tuple[list[float], float]] = {}
+    for label in HEAD_LABELS:
+        hy = [1.0 if label in labels[i] else 0.0 for i in pos]
+        if not any(hy):
+            continue
+        heads[label] = train_ftrl([rows[i] for i in pos], hy, [ws[i] for i in pos], n_features, head_cfg)
+    return _Implicit(w, b, heads)
+
+
+def _choose_threshold(scored: list[tuple[float, int]], cfg: Config) -> tuple[float, int, int]:
+    """The grid threshold with the best (caught breaches - fp_cost x false alarms) on
+    ``scored`` = [(probability, gold)], the highest on ties; (threshold, tp, fp)."""
+    best: tuple[float, float, int, int] | None = None
+    for t in cfg.threshold_grid:
+        tp = sum(1 for p, y in scored if p >= t and y)
+        fp = sum(1 for p, y in scored if p >= t and not y)
+        gain = tp - cfg.fp_cost * fp
+        if best is None or gain >= best[0]:
+            best = (gain, t, tp, fp)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def train_implicit_and_gate(
+    examples: list[corpus.Example],
+    lexicon: Lexicon,
+    known: frozenset[str],
+    cfg: Config,
+    verbose: bool,
+    decided: Callable[[str], bool] | None = None,
+) -> tuple[ImplicitModel, Gate, dict[str, object]]:
+    """Train the implicit model, its heads and the gate; choose the per-label thresholds
+    and the gate threshold by cross-validation over the police training lines.
+
+    ``decided(text)`` tells whether the detector without the implicit model already finds
+    a breach in a line (a lexicon term, a group judgement); thresholds are chosen on the
+    other lines only, because those are the ones the implicit model decides."""
+    wildcard = make_wildcard(lexicon)
+    use = [ex for ex in examples if ex.source in ("police", "police-implicit", "hatecheck")]
+    docs = [implicit_extract(analyse(ex.text, lexicon, wildcard, known), lexicon) for ex in use]
+    vocab, rows = _sparse_rows(docs, cfg.implicit_min_df)
+    ys = [float(ex.label) for ex in use]
+    ws = [cfg.implicit_weight_hatecheck if ex.source == "hatecheck" else cfg.implicit_weight_police for ex in use]
+    labels = [frozenset(label for label in ex.labels if label != PROFANITY) for ex in use]
+
+    # The gate sees the word set the prefilter sees, on the messages the prefilter skips:
+    # the police lines and HateCheck cases, and (as everyday language that is no breach)
+    # the Davidson tweets labelled "neither".
+    prefilter = Prefilter.from_lexicon(lexicon)
+    skipped: list[int] = []
+    gate_docs: list[list[str]] = []
+    gate_y: list[float] = []
+    gate_w: list[float] = []
+    everyday = [ex for ex in examples if ex.source == "davidson" and ex.label == 0]
+    for k, ex in enumerate(list(use) + everyday):
+        low = quick_view(ex.text)[1]
+        if prefilter(low):
+            continue
+        words = prefilter_words(low) or set()
+        if k < len(use):
+            skipped.append(k)
+            gate_y.append(ys[k])
+            gate_w.append(ws[k])
+        else:
+            gate_y.append(0.0)
+            gate_w.append(cfg.gate_weight_everyday)
+        gate_docs.append(sorted(words | set(mark_words(low, lexicon.marks))))
+    gate_vocab, gate_rows = _sparse_rows(gate_docs, 2)
+    gate_cfg = _with(cfg, l1=cfg.gate_l1)
+    gate_pos = {k: n for n, k in enumerate(skipped)}
+
+    police = [k for k, ex in enumerate(use) if ex.source.startswith("police")]
+    fold_of = {k: zlib.crc32(("fold:" + use[k].ident).encode("utf-8")) % cfg.cv_folds for k in police}
+    oof: dict[int, tuple[float, str]] = {}
+    gate_oof: dict[int, float] = {}
+    everything = list(range(len(use)))
+    for f in range(cfg.cv_folds):
+        held = {k for k in police if fold_of[k] == f}
+        subset = [k for k in everything if k not in held]
+        model = _train_implicit(rows, ys, ws, labels, len(vocab), cfg, subset)
+        for k in sorted(held):
+            p = sigmoid(_margin(rows[k], model.weights, model.bias))
+            ranked = sorted(
+                ((sigmoid(_margin(rows[k], hw, hb)), label) for label, (hw, hb) in model.heads.items()),
+                key=lambda x: (-x[0], x[1]),
+            )
+            oof[k] = (p, ranked[0][1])
+        g_sub = [n for n in range(len(gate_rows)) if n >= len(skipped) or skipped[n] not in held]
+        gw, gb = train_ftrl(
+            [gate_rows[n] for n in g_sub], [gate_y[n] for n in g_sub], [gate_w[n] for n in g_sub], len(gate_vocab), gate_cfg
+        )
+        for k in sorted(held):
+            if k in gate_pos:
+                gate_oof[k] = _margin(gate_rows[gate_pos[k]], gw, gb)
+
+    # Gate threshold: let through gate_recall of the skipped police breaches (of those
+    # with at least gate_min_words words: shorter ones never pass).
+    long_enough = {k for k in gate_oof if len(gate_docs[gate_pos[k]]) >= cfg.gate_min_words}
+    gate_oof = {k: v if k in long_enough else float("-inf") for k, v in gate_oof.items()}
+    pos_scores = sorted(gate_oof[k] for k in gate_oof if ys[k] == 1.0)
+    cut = pos_scores[int((1.0 - cfg.gate_recall) * len(pos_scores))] if pos_scores else 0.0
+    gate_threshold = round(cut, cfg.decimals)
+    passes = {k for k in police if k not in gate_pos or gate_oof[k] >= gate_threshold}
+
+    # Per-label thresholds on the cross-validated probabilities of the lines the implicit
+    # model decides: those the prefilter or the gate lets through and in which nothing
+    # else finds a breach.
+    if decided is not None:
+        passes = {k for k in passes if not decided(use[k].text)}
+    scored_all = [(oof[k][0], int(ys[k])) for k in police if k in passes]
+    pooled, ptp, pfp = _choose_threshold(scored_all, cfg)
+    thresholds: dict[str, float] = {}
+    cv_info: dict[str, object] = {"pooled": {"threshold": pooled, "tp": ptp, "fp": pfp, "lines": len(scored_all)}}
+    for label in HEAD_LABELS:
+        scored = [(oof[k][0], int(ys[k])) for k in police if k in passes and oof[k][1] == label]
+        if len(scored) < cfg.min_slice:
+            thresholds[label] = pooled
+            cv_info[label] = {"threshold": pooled, "lines": len(scored), "pooled": True}
+            continue
+        t, tp, fp = _choose_threshold(scored, cfg)
+        # A label's slice is small and its choice noisy: it may be stricter than the pooled
+        # threshold, never laxer.
+        thresholds[label] = max(t, pooled)
+        cv_info[label] = {"threshold": max(t, pooled), "chosen": t, "tp": tp, "fp": fp, "lines": len(scored)}
+    skipped_pos = sum(1 for k in gate_pos if ys[k] == 1.0 and use[k].source.startswith("police"))
+    cv_info["gate"] = {
+        "threshold": gate_threshold,
+        "police_breaches_skipped_by_lexicon_prefilter": skipped_pos,
+        "police_negatives_skipped_by_lexicon_prefilter": sum(
+            1 for k in gate_pos if ys[k] == 0.0 and use[k].source.startswith("police")
+        ),
+        "cv_breaches_let_through": sum(1 for k in gate_oof if ys[k] == 1.0 and gate_oof[k] >= gate_threshold),
+        "cv_negatives_let_through": sum(1 for k in gate_oof if ys[k] == 0.0 and gate_oof[k] >= gate_threshold),
+    }
+
+    final = _train_implicit(rows, ys, ws, labels, len(vocab), cfg, everything)
+    implicit = ImplicitModel(
+        weights=_kept(vocab, final.weights, cfg),
+        bias=round(final.bias, cfg.decimals),
+        thresholds=thresholds,
+        heads={label: LinearHead(_kept(vocab, hw, cfg), round(hb, cfg.decimals)) for label, (hw, hb) in final.heads.items()},
+    )
+    gw, gb = train_ftrl(gate_rows, gate_y, gate_w, len(gate_vocab), gate_cfg)
+    gate = Gate(
+        weights=_kept(gate_vocab, gw, cfg), bias=round(gb, cfg.decimals), threshold=gate_threshold,
+        min_words=cfg.gate_min_words,
+    )
+    info = {
+        "implicit_examples": len(use),
+        "implicit_features_trained": len(vocab),
+        "implicit_features_kept": len(implicit.weights),
+        "head_features_kept": {label: len(h.weights) for label, h in implicit.heads.items()},
+        "gate_examples": len(gate_rows),
+        "gate_features_kept": len(gate.weights),
+        "cross_validation": cv_info,
+    }
+    if verbose:
+        print(f"implicit: thresholds {thresholds}; gate threshold {gate_threshold}", file=sys.stderr)
+    return implicit, gate, info
+
+
 def train(cfg: Config, *, verbose: bool = True) -> tuple[ConductModel, dict[str, object]]:
     t0 = time.process_time()
     base = load_lexicon()
     examples, info = build_examples(cfg, base)
     known = known_words_of(examples, base, cfg.known_min_count)
     lexicon = base.with_spelling_variants(known)
-    vocab, rows = featurise(examples, lexicon, known, cfg.min_df)
-    ys = [float(ex.label) for ex in examples]
-    ws = [ex.weight for ex in examples]
+    main_examples = [ex for ex in examples if ex.source != "police-implicit"]
+    vocab, rows = featurise(main_examples, lexicon, known, cfg.min_df)
+    ys = [float(ex.label) for ex in main_examples]
+    ws = [ex.weight for ex in main_examples]
     if verbose:
         by_source = Counter((ex.source, ex.label) for ex in examples)
         print(f"examples: {len(examples)} {dict(sorted(by_source.items()))}; features: {len(vocab)}", file=sys.stderr)
@@ -232,6 +499,15 @@ def train(cfg: Config, *, verbose: bool = True) -> tuple[ConductModel, dict[str,
     kept = {
         f: round(w, cfg.decimals) for f, w in zip(vocab, weights) if abs(w) >= cfg.prune and round(w, cfg.decimals) != 0.0
     }
+    main = ConductModel(weights=kept, bias=round(bias, cfg.decimals), threshold=cfg.threshold, known_words=known)
+    from chatwarden.detect.conduct.detector import ConductDetector
+
+    without_implicit = ConductDetector(model=main, lexicon=base)
+
+    def decided(text: str) -> bool:
+        return any(h.label != PROFANITY for h in without_implicit.scan(text))
+
+    implicit, gate, implicit_info = train_implicit_and_gate(examples, lexicon, known, cfg, verbose, decided)
     shared = corpus.shared_dir()
     meta = {
         "trained_by": "training/train_conduct.py",
@@ -245,9 +521,11 @@ def train(cfg: Config, *, verbose: bool = True) -> tuple[ConductModel, dict[str,
         "hatecheck_split": info["hatecheck_split"],
         "features_trained": len(vocab),
         "features_kept": len(kept),
+        "implicit": implicit_info,
     }
     model = ConductModel(
-        weights=kept, bias=round(bias, cfg.decimals), threshold=cfg.threshold, known_words=known, meta=meta
+        weights=kept, bias=round(bias, cfg.decimals), threshold=cfg.threshold, known_words=known, meta=meta,
+        implicit=implicit, gate=gate,
     )
     if verbose:
         print(f"trained in {time.process_time() - t0:.1f} CPU s; kept {len(kept)} of {len(vocab)} features", file=sys.stderr)
@@ -261,8 +539,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split-seed", type=int, default=corpus.DEFAULT_SPLIT_SEED)
     ap.add_argument("--davidson-offensive", choices=("strict", "lexicon", "negative", "drop"), default=Config.davidson_offensive)
     ap.add_argument("--quiet", action="store_true", help="do not print the evaluation")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="override a numeric Config field for an experiment (the defaults are the shipped configuration)",
+    )
     args = ap.parse_args(argv)
     cfg = Config(split_seed=args.split_seed, davidson_offensive=args.davidson_offensive)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        current = getattr(cfg, name, None)
+        if not isinstance(current, (int, float)) or isinstance(current, bool):
+            ap.error(f"--set: {name} is not a numeric configuration field")
+        setattr(cfg, name, type(current)(value))
     model, _info = train(cfg)
     blob = model.to_bytes()
     if not args.no_write:

@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from chatwarden.detect.base import Hit, TextDetector
-from chatwarden.detect.conduct import IDENTITY_LABELS, LABELS, PROFANITY, ConductDetector
-from chatwarden.detect.conduct import corpus
+from chatwarden.detect.conduct import IDENTITY_LABELS, LABELS, PROFANITY, ConductDetector, corpus
+from chatwarden.detect.conduct.analysis import quick_view
+from chatwarden.detect.conduct.detector import IMPLICIT_PATTERN
 from chatwarden.detect.conduct.lexicon import Lexicon, load_lexicon
-from chatwarden.detect.conduct.model import ConductModel, load_packaged_model
+from chatwarden.detect.conduct.model import ConductModel, Gate, ImplicitModel, LinearHead, load_packaged_model
 from chatwarden.errors import ConfigError
 from chatwarden.model import Message
 
@@ -64,7 +65,7 @@ def example(entry_id: str, n: int = 0, kind: str = "match") -> str:
 def test_detector_protocol() -> None:
     assert issubclass(ConductDetector, TextDetector)
     assert ConductDetector.name == "conduct"
-    assert ConductDetector.version == "1.0.0"
+    assert ConductDetector.version == "1.1.0"
     assert ConductDetector.labels == frozenset(LABELS)
     assert set(LABELS) == {
         "conduct.racist", "conduct.misogynistic", "conduct.sexual", "conduct.homophobic", "conduct.transphobic",
@@ -86,7 +87,7 @@ def test_detect_yields_findings_with_explanations(det: ConductDetector) -> None:
     f = findings[0]
     assert (f.detector, f.label, f.message_index) == ("conduct", "conduct.demeaning", 1)
     assert messages[1].text[f.span.start : f.span.end] == "waste of oxygen"
-    assert f.explanation.detector == "conduct" and f.explanation.version == "1.0.0"
+    assert f.explanation.detector == "conduct" and f.explanation.version == "1.1.0"
     assert f.explanation.pattern == "demeaning.waste_of_oxygen"
     assert f.explanation.reason
 
@@ -109,6 +110,7 @@ POSITIVES = [
     ("new PCSO is well fit, she'd get it", "conduct.sexual"),
     ("I despise women.", "conduct.misogynistic"),
     ("women are useless at roads policing, fact", "conduct.misogynistic"),
+    ("Women shouldn't be on response, they can't handle it", "conduct.misogynistic"),
     ("disabled people are a drain on everyone", "conduct.ableist"),
     ("Muslims should all be deported", "conduct.religious_hostility"),
     ("immigrants are ruining this city, they're parasites", "conduct.racist"),
@@ -270,6 +272,177 @@ def test_suppressing_context_is_recorded_when_something_else_fires(det: ConductD
 
 
 # --------------------------------------------------------------------------------------
+# Implicit misconduct: no slur, no cue word (the implicit model and its gate)
+# --------------------------------------------------------------------------------------
+
+IMPLICIT_POSITIVES = [
+    # contempt for victims, the dead and the public
+    "DV at the flats again, she'll be back with him by Sunday, not worth the diesel",
+    "the victim keeps ringing for updates, I've put her on ignore lol",
+    "misper from the unit again, she'll turn up when she's hungry, no rush",
+    # condoning or joking about violence against detainees and women
+    "if the DP gobs off again he can have a nice trip down the stairs",
+    "bit of van therapy for the shoplifter, he won't do that again",
+    "let him sit in the cell with no blanket, teach him some manners",
+    "if she nagged me like that she'd get a slap as well",
+    # a "joke" about consent
+    "she was drunk and flirting, so what did she expect",
+]
+
+IMPLICIT_NEGATIVES = [
+    "DV at the flats again, she's not ready to leave, IDVA informed and safety plan done",
+    "the victim keeps ringing for updates, she's frightened, I'll call her back at 4",
+    "misper from the unit again, high risk, search team tasked",
+    "sudden death on the estate, been there two weeks, please bring masks, coroner informed",
+    "male on the bridge, negotiators engaged, he's come down safely",
+    "DP fell in the yard on arrival, FME checked him, BWV uploaded",
+    "she was drunk, which makes her more vulnerable, not less credible, SOIT booked",
+    "she's on the promotion board, first time, well deserved",
+    "the new probie passed her fitness test, well done her",
+    "the autistic lad at the front counter is distressed, quiet room and his mum called",
+    "suspect described as IC3 male on a black moped, last seen heading north",
+    "joking about her going back to him isn't funny, pack it in",
+    "this shift is killing me, no refs yet",
+    "Women shouldn't be on their own at night, walk them to the car",
+    "probationers shouldn't be on response alone in the first week",
+    "she can't handle it on her own, send backup",
+    "Op Hotton learning: jokes about DV victims going back are misconduct, read it",
+]
+
+
+@pytest.mark.parametrize("text", IMPLICIT_POSITIVES)
+def test_implicit_misconduct_is_found(det: ConductDetector, text: str) -> None:
+    hits = [h for h in det.scan(text) if h.label != PROFANITY]
+    assert hits, text
+    for h in hits:
+        assert h.pattern == IMPLICIT_PATTERN
+        assert (h.start, h.end) == (0, len(text))
+        assert h.score >= 0.6  # the offensive-conduct policy's min_score
+        assert "implicit classifier score" in h.reason and text.lower() not in h.reason.lower()
+
+
+@pytest.mark.parametrize("text", IMPLICIT_NEGATIVES)
+def test_professional_and_caring_messages_on_the_same_topics_are_not_flagged(det: ConductDetector, text: str) -> None:
+    assert conduct_labels(det.scan(text)) == set(), text
+
+
+def test_the_gate_sends_implicit_misconduct_to_analysis(det: ConductDetector) -> None:
+    state = det._get_state()  # the prefilter decision is the point here
+    lexicon_only = state.prefilter.with_gate(None, {})
+    text = IMPLICIT_POSITIVES[1]
+    low = quick_view(text)[1]
+    assert not lexicon_only(low)  # no lexicon, group or cue word: the old prefilter skipped it
+    assert state.prefilter(low)
+    assert not state.prefilter(quick_view("on my way")[1])  # too few words for the gate
+    model = det.model
+    assert model.gate is not None and model.gate.min_words >= 3
+
+
+def _synthetic(main: dict[str, float], bias: float, implicit: ImplicitModel | None) -> ConductDetector:
+    """A detector whose models are tiny hand-made ones: the decision rules under test."""
+    gate = Gate(weights={}, bias=1.0, threshold=0.0, min_words=3)  # passes any message of three words
+    return ConductDetector(model=ConductModel(weights=main, bias=bias, threshold=0.5, implicit=implicit, gate=gate))
+
+
+def _implicit(heads: dict[str, float], threshold: float = 0.8) -> ImplicitModel:
+    labels = [label for label in LABELS if label != PROFANITY]
+    return ImplicitModel(
+        weights={"w:zebra": 20.0},
+        bias=-10.0,
+        thresholds={label: threshold for label in labels},
+        heads={label: LinearHead({"w:zebra": w}, 0.0) for label, w in heads.items()},
+    )
+
+
+def test_implicit_path_labels_and_identity_rule() -> None:
+    det = _synthetic({}, -10.0, _implicit({"conduct.racist": 5.0, "conduct.demeaning": 2.0}))
+    # the racist head is best, but nothing says whose identity: the next head names it
+    hits = det.scan("the zebra again on that estate")
+    assert [(h.label, h.pattern) for h in hits] == [("conduct.demeaning", IMPLICIT_PATTERN)]
+    # a topic word for the identity ("IC3", a police code, not read as a look-alike word)
+    assert "conduct.racist" in labels(det.scan("the zebra again, IC3 male"))
+    # a message naming a protected group is the main model's to judge (here it says no)
+    assert det.scan("the zebra and the women again") == []
+    # below the label's threshold, nothing
+    strict = _synthetic({}, -10.0, _implicit({"conduct.demeaning": 2.0}, threshold=1.01))
+    assert strict.scan("the zebra again on that estate") == []
+    # without the gate's three words the message is never analysed
+    assert det.scan("zebra zebra") == []
+
+
+def test_confident_contempt_for_a_victim_needs_no_cue_word() -> None:
+    never = _implicit({"conduct.demeaning": 1.0}, threshold=1.01)
+    det = _synthetic({"w:forgotten": 20.0}, -5.0, never)
+    (hit,) = det.scan("the victim is forgotten already")
+    assert (hit.label, hit.pattern) == ("conduct.demeaning", "model")
+    assert "contempt for victims, detainees and the public" in hit.reason
+    unsure = _synthetic({"w:forgotten": 5.5}, -5.0, never)  # p about 0.62: not confident
+    assert unsure.scan("the victim is forgotten already") == []
+
+
+def test_emoji_marks_count_as_a_joke() -> None:
+    lexicon = packaged_lexicon()
+    assert "stance_joke" in lexicon.marks
+    from chatwarden.detect.conduct.analysis import analyse, make_wildcard
+    from chatwarden.detect.conduct.features import topic_stance
+
+    an = analyse("the DP fell over again \U0001F602", lexicon, make_wildcard(lexicon))
+    topics, stances = topic_stance(an, lexicon)
+    assert "custody" in topics and "joke" in stances
+    plain = analyse("the DP fell over again", lexicon, make_wildcard(lexicon))
+    assert "joke" not in topic_stance(plain, lexicon)[1]
+
+
+def test_marks_loader_rejects_bad_entries(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "cues.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("marks:\n", "marks:\n  no_such_class: [\"!\"]\n  stance_dismiss: [\"ab\"]\n", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_lexicon(data)
+    problems = err.value.problems
+    assert any("marks for unknown class no_such_class" in p for p in problems)
+    assert any("marks.stance_dismiss" in p and "non-word characters" in p for p in problems)
+
+
+def test_implicit_thresholds_come_from_cross_validation() -> None:
+    model = load_packaged_model()
+    assert model is not None and model.implicit is not None and model.gate is not None
+    meta = model.meta
+    cv = meta["implicit"]["cross_validation"]
+    grid = meta["config"]["threshold_grid"]
+    pooled = cv["pooled"]["threshold"]
+    assert pooled in grid
+    assert set(model.implicit.thresholds) == {label for label in LABELS if label != PROFANITY}
+    for label, t in model.implicit.thresholds.items():
+        assert t in grid and t >= pooled  # a label may be stricter than the pooled threshold, never laxer
+        assert cv[label]["threshold"] == t
+    assert model.implicit.lowest_threshold >= 0.6  # no implicit hit below the policy's min_score
+    assert model.gate.threshold == cv["gate"]["threshold"]
+
+
+def test_model_round_trips_with_the_implicit_model_and_gate() -> None:
+    model = load_packaged_model()
+    assert model is not None and model.implicit is not None and model.gate is not None
+    again = ConductModel.from_bytes(model.to_bytes(), "x")
+    assert again.implicit == model.implicit and again.gate == model.gate
+    older = model.to_json()
+    older["format_version"] = 1
+    for key in ("implicit", "gate"):
+        older.pop(key)
+    legacy = ConductModel.from_json(older, "x")  # a version-1 file: no implicit model, no gate
+    assert legacy.implicit is None and legacy.gate is None
+    assert "conduct.demeaning" in labels(ConductDetector(model=legacy).scan("the DP is a waste of oxygen"))
+    newer = dict(model.to_json(), format_version=99)
+    with pytest.raises(ConfigError):
+        ConductModel.from_json(newer, "x")
+    broken = dict(model.to_json(), implicit={"weights": {}, "heads": {}})
+    with pytest.raises(ConfigError):
+        ConductModel.from_json(broken, "x")
+
+
+# --------------------------------------------------------------------------------------
 # Spans, scores, determinism, privacy
 # --------------------------------------------------------------------------------------
 
@@ -299,17 +472,18 @@ def test_reasons_and_errors_never_quote_the_text(det: ConductDetector) -> None:
 
 
 def test_scores_are_deterministic(det: ConductDetector) -> None:
-    texts = [t for t, _ in POSITIVES] + NEGATIVES[:10]
+    texts = [t for t, _ in POSITIVES] + NEGATIVES[:10] + IMPLICIT_POSITIVES
     first = [det.scan(t) for t in texts]
     again = [det.scan(t) for t in texts]
     fresh = ConductDetector(model=load_packaged_model())
     third = [fresh.scan(t) for t in texts]
     assert first == again == third
     assert [det.probability(t) for t in texts] == [fresh.probability(t) for t in texts]
+    assert [det.implicit_probability(t) for t in texts] == [fresh.implicit_probability(t) for t in texts]
 
 
 def test_scores_are_the_same_in_another_process() -> None:
-    texts = [t for t, _ in POSITIVES[:8]]
+    texts = [t for t, _ in POSITIVES[:8]] + IMPLICIT_POSITIVES[:4]
     code = (
         "import json,sys\n"
         "from dataclasses import asdict\n"
@@ -493,7 +667,7 @@ def test_retraining_reproduces_the_shipped_model(shared_dir: Path, tmp_path: Pat
     env = dict(os.environ, CHATWARDEN_SHARED=str(shared_dir), PYTHONHASHSEED="7")
     subprocess.run(
         [sys.executable, str(REPO / "training" / "train_conduct.py"), "--quiet", "--output", str(out)],
-        check=True, cwd=REPO, env=env, capture_output=True, timeout=110,
+        check=True, cwd=REPO, env=env, capture_output=True, timeout=300,
     )
     shipped = (REPO / "chatwarden" / "detect" / "conduct" / "model.json.gz").read_bytes()
     assert out.read_bytes() == shipped

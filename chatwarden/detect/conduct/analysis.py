@@ -19,6 +19,9 @@ from chatwarden.detect.text import detection_view
 # Look-alikes people use inside words (h4te, w0men, b1tch, $hit).
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_CHARS = frozenset("013457@$")
+# A police code such as IC3, MG11 or DV1: up to three letters and then only digits; a
+# code is never read as look-alike letters ("ic3" is not "ice").
+_CODE_RE = re.compile(r"[a-z]{1,3}[0-9]+")
 # Letters spelled out with single spaces ("w o m e n", "k i l l").
 _SPACED_RE = re.compile(r"(?<!\w)(?:[^\W\d_] ){2,}[^\W\d_](?!\w)")
 _SENTENCE_BREAK = frozenset(".!?\n")
@@ -82,13 +85,29 @@ class Prefilter:
     group word) or to the other words a pattern needs: "asking" is a trigger only with
     "for" and "it" present, a derogatory cue word only with someone it could be about.
     Obfuscated text (digits or symbols inside words, letters spaced out) always passes.
+    With a ``gate`` (a callable on the message's word set, see :class:`..model.Gate`), a
+    message that no trigger lets through still passes when the gate says it may hold
+    implicit misconduct; the word set then also holds ``<class>`` for each mark class
+    (emoji) present.
     """
 
-    __slots__ = ("rules", "keys")
+    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks")
 
-    def __init__(self, rules: dict[str, list[tuple[frozenset[str], ...]] | None]) -> None:
+    def __init__(
+        self,
+        rules: dict[str, list[tuple[frozenset[str], ...]] | None],
+        gate: Callable[[set[str]], bool] | None = None,
+        marks: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.rules = rules
         self.keys = frozenset(rules)
+        self.gate = gate
+        self.marks = marks or {}
+        # an all-ASCII message can hold only the ASCII marks (";)"), most hold none
+        self.ascii_marks = tuple(c for chars in self.marks.values() for c in chars if c.isascii())
+
+    def with_gate(self, gate: Callable[[set[str]], bool] | None, marks: dict[str, tuple[str, ...]]) -> Prefilter:
+        return Prefilter(self.rules, gate, marks)
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> Prefilter:
@@ -145,19 +164,18 @@ class Prefilter:
         return cls(rules)
 
     def __call__(self, low: str) -> bool:
-        words = set(_ASCII_WORD_RE.findall(low))
-        if _HAS_SYMBOL_RE.search(low) is not None:
-            # Look-alikes inside words (h4te, b1tch, f*ck): read them as letters.  Codes
-            # such as MG11 or BX19 read as nothing in particular and change nothing.
-            for tok in _MIXED_TOKEN_RE.findall(low):
-                if tok.isalpha() or not tok[0].isalpha():
-                    continue
-                if "*" in tok:
-                    return True
-                words.add(tok.translate(_LEET))
+        words = prefilter_words(low)
+        if words is None:  # a wildcard inside a word (f*ck): always analysed
+            return True
         if self._matches(words):
             return True
-        return not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None
+        if not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None:
+            return True
+        if self.gate is None:
+            return False
+        if self.marks and (not low.isascii() or any(m in low for m in self.ascii_marks)):
+            words.update(mark_words(low, self.marks))
+        return self.gate(words)
 
     def _matches(self, words: set[str]) -> bool:
         hits = self.keys & words
@@ -174,12 +192,32 @@ class Prefilter:
         return False
 
 
+def prefilter_words(low: str) -> set[str] | None:
+    """The lower-case ASCII words of ``low`` as the prefilter and the gate see them, with
+    look-alikes inside words read as letters (h4te, b1tch); None when a word holds a
+    ``*`` wildcard.  Codes such as MG11 or BX19 read as nothing in particular."""
+    words = set(_ASCII_WORD_RE.findall(low))
+    if _HAS_SYMBOL_RE.search(low) is not None:
+        for tok in _MIXED_TOKEN_RE.findall(low):
+            if tok.isalpha() or not tok[0].isalpha():
+                continue
+            if "*" in tok:
+                return None
+            words.add(tok.translate(_LEET))
+    return words
+
+
+def mark_words(low: str, marks: dict[str, tuple[str, ...]]) -> list[str]:
+    """``<class>`` for each mark class (emoji, see cues.yaml ``marks``) present in ``low``."""
+    return ["<" + cls + ">" for cls, chars in marks.items() if any(c in low for c in chars)]
+
+
 class Analysis:
     """Everything the rules and the classifier need about one message."""
 
     __slots__ = (
         "text_len", "toks", "starts", "ends", "sentence", "clause", "in_quote", "negated", "cue_at",
-        "lex", "groups", "quote_spans", "dropped", "_edges",
+        "lex", "groups", "quote_spans", "dropped", "marks", "_edges",
     )
 
     def __init__(self) -> None:
@@ -199,6 +237,8 @@ class Analysis:
         # lexicon matches set aside because a neighbouring word or a word in the message
         # shows the harmless sense ("fit to detain", "packet of ...")
         self.dropped: int = 0
+        # cue classes present through a mark (an emoji) rather than a word
+        self.marks: frozenset[str] = frozenset()
         self._edges: dict[tuple[str, int], frozenset[int]] = {}
 
     # -- small queries ---------------------------------------------------------------
@@ -256,7 +296,7 @@ def _normalise_token(tok: str, wildcard: Callable[[str], str | None]) -> str | N
             tok = resolved if resolved is not None else core
         else:
             tok = core
-    if tok[0].isalpha() and any(c in _LEET_CHARS for c in tok):
+    if tok[0].isalpha() and any(c in _LEET_CHARS for c in tok) and _CODE_RE.fullmatch(tok) is None:
         letters = sum(1 for c in tok if c.isalpha())
         if letters >= 2:
             tok = tok.translate(_LEET)
@@ -456,6 +496,8 @@ def analyse(
         for cls in token_cues.get(toks[k], ()):
             cue_at.setdefault(cls, []).append((k, k + 1))
     an.cue_at = cue_at
+    if lexicon.marks:
+        an.marks = frozenset(cls for cls, chars in lexicon.marks.items() if any(c in view for c in chars))
 
     # Negation scope: a negator covers the next few tokens of its clause ("no"/"never"
     # cover the rest of the clause); a negated auxiliary followed by a subject pronoun opens

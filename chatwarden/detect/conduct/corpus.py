@@ -81,6 +81,7 @@ class Example:
     weight: float = 1.0
     labels: tuple[str, ...] = ()
     group: str = ""  # HateCheck functionality / police kind / Davidson class
+    ident: str = ""  # the police line's id
 
 
 def clean_tweet(text: str) -> str:
@@ -171,3 +172,18 @@ def police_label(row: dict[str, object]) -> int:
 
 def hatecheck_label(row: dict[str, str]) -> int:
     return int(row["label_gold"] == "hateful")
+
+
+# HateCheck functionalities whose hateful cases are threats (they are violent too).
+HATECHECK_THREATS = frozenset({"threat_dir_h", "threat_norm_h"})
+
+
+def hatecheck_labels(row: dict[str, str]) -> tuple[str, ...]:
+    """chatwarden labels of a hateful HateCheck case (its target's label, and violent for
+    threats); () for a non-hateful one or an unknown target."""
+    if not hatecheck_label(row):
+        return ()
+    target = HATECHECK_TARGETS.get(row.get("target_ident") or "")
+    if target is None:
+        return ()
+    return (target, "conduct.violent") if row["functionality"] in HATECHECK_THREATS else (target,)

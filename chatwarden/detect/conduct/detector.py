@@ -16,7 +16,15 @@ How a message is judged:
    and reclaimed in-group use do not fire.
 4. The classifier (:mod:`.model`) scores the whole message; above its threshold, a message
    about a protected group is labelled with that group's label (span: the whole text),
-   unless every derogatory cue in it is negated or reported.
+   unless every derogatory cue in it is negated or reported.  A confident score about
+   victims, detainees or the public is contempt (``conduct.demeaning``) even with no cue
+   word.
+5. When nothing above found a breach, the implicit classifier judges the message: contempt
+   for victims, jokes about a death, approval of violence against women or detainees,
+   "jokes" about consent, remarks about a colleague's sex, race, religion, sexuality or
+   disability, none of which needs a slur.  Its heads name the label and each label has
+   its own threshold (chosen by cross-validation when the model was trained).  The
+   prefilter's gate lets such messages reach this step although they hold no lexicon word.
 
 Hits explain themselves without quoting the message: the lexicon entry id or "model", the
 score and a short reason.  Nothing here logs anything.
@@ -42,6 +50,7 @@ from chatwarden.detect.conduct.analysis import (
     reclaim_frame,
     report_context,
 )
+from chatwarden.detect.conduct.features import context_features, implicit_extract, topic_stance
 from chatwarden.detect.conduct.lexicon import IDENTITY_LABELS, LABELS, PROFANITY, Group, Lexicon, load_lexicon
 from chatwarden.detect.conduct.model import ConductModel, load_packaged_model, sigmoid
 from chatwarden.errors import ConfigError
@@ -60,6 +69,19 @@ BOOST_KINDS = frozenset({"hate_verbs", "dehumanising"})
 CUE_BOOST = 0.25
 DEMEANING = "conduct.demeaning"
 BULLYING = "conduct.bullying"
+IMPLICIT_PATTERN = "model.implicit"
+# An identity label from the implicit model needs the message to name the group or to
+# hold one of these topics (cues.yaml ``topic_*``): "IC3", a turban, "she", a stammer.
+IDENTITY_TOPICS = {
+    "conduct.misogynistic": frozenset({"woman"}),
+    "conduct.racist": frozenset({"identity"}),
+    "conduct.religious_hostility": frozenset({"identity"}),
+    "conduct.homophobic": frozenset({"identity"}),
+    "conduct.transphobic": frozenset({"identity", "woman"}),
+    "conduct.ableist": frozenset({"vulnerable"}),
+}
+# A second label from the implicit heads (violent *and* misogynistic) needs this head score.
+SECOND_LABEL_HEAD = 0.5
 # Words after a violent verb that show someone is on the receiving end.
 TARGET_WORDS = frozenset(
     {"him", "her", "them", "you", "ya", "u", "us", "em", "'em", "yourself", "himself", "herself", "themselves",
@@ -103,9 +125,10 @@ def _build_state(model: ConductModel | None, lexicon: Lexicon | None) -> _State:
             "run training/train_conduct.py"
         )
     lex = lex.with_spelling_variants(mdl.known_words)
-    return _State(
-        lexicon=lex, model=mdl, wildcard=make_wildcard(lex), known=mdl.known_words, prefilter=Prefilter.from_lexicon(lex)
-    )
+    prefilter = Prefilter.from_lexicon(lex)
+    if mdl.gate is not None and mdl.implicit is not None:
+        prefilter = prefilter.with_gate(mdl.gate.passes, lex.marks)
+    return _State(lexicon=lex, model=mdl, wildcard=make_wildcard(lex), known=mdl.known_words, prefilter=prefilter)
 
 
 def _default_state() -> _State:
@@ -122,7 +145,7 @@ def _drop_contained(pending: list[tuple[str, int, int, float, str, str]]) -> lis
     beats a word inside it); classifier hits (the whole text) are kept."""
     if len(pending) < 2:
         return pending
-    spans = sorted({(p[1], p[2]) for p in pending if p[4] != "model"}, key=lambda s: (s[0], -s[1]))
+    spans = sorted({(p[1], p[2]) for p in pending if not p[4].startswith("model")}, key=lambda s: (s[0], -s[1]))
     covered: set[tuple[int, int]] = set()
     reach_start, reach = -1, -1
     for a, b in spans:
@@ -130,14 +153,14 @@ def _drop_contained(pending: list[tuple[str, int, int, float, str, str]]) -> lis
             covered.add((a, b))  # inside a longer span that starts at or before it
         elif b > reach:
             reach_start, reach = a, b
-    return [p for p in pending if p[4] == "model" or (p[1], p[2]) not in covered]
+    return [p for p in pending if p[4].startswith("model") or (p[1], p[2]) not in covered]
 
 
 class ConductDetector(TextDetector):
     """Standards-of-Professional-Behaviour breaches in message text (see module docstring)."""
 
     name: ClassVar[str] = "conduct"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     labels: ClassVar[frozenset[str]] = frozenset(LABELS)
 
     def __init__(self, *, model: ConductModel | None = None, lexicon: Lexicon | None = None) -> None:
@@ -181,6 +204,17 @@ class ConductDetector(TextDetector):
         an = analyse(text, st.lexicon, st.wildcard, st.known, view=view, low=low)
         return round(sigmoid(st.model.scorer.margin(an, st.lexicon)), 6)
 
+    def implicit_probability(self, text: str) -> float:
+        """The implicit classifier's probability (0..1), without the rules or the gate;
+        0.0 when the model has no implicit part.  For evaluation and calibration."""
+        st = self._get_state()
+        imp = st.model.implicit
+        if imp is None:
+            return 0.0
+        view, low = quick_view(text)
+        an = analyse(text, st.lexicon, st.wildcard, st.known, view=view, low=low)
+        return round(sigmoid(imp.margin(implicit_extract(an, st.lexicon))), 6)
+
 
 def _decide(an: Analysis, st: _State) -> list[Hit]:
     lexicon = st.lexicon
@@ -204,11 +238,18 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
             rc_cache[key] = report_context(an, i, j, lexicon)
         return rc_cache[key]
 
+    ctx_cache: list[list[str]] = []
+
+    def context_feats() -> list[str]:
+        if not ctx_cache:
+            ctx_cache.append(context_features(an, lexicon))
+        return ctx_cache[0]
+
     def prob() -> float:
         """Classifier probability, lifted when a group is named beside a strong derogatory
         cue word ("despise", "vermin") that is neither negated nor reported."""
         if not prob_cache:
-            p = round(sigmoid(model.scorer.margin(an, lexicon)), 4)
+            p = round(sigmoid(model.scorer.margin(an, lexicon, context_feats())), 4)
             lift = (
                 p < threshold
                 and bool(groups)
@@ -292,6 +333,17 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
                     continue
                 done.add(g.label)
                 pending.append((g.label, 0, an.text_len, p, "model", f"{how} {p:.2f}; target group word present ({g.name})"))
+            if not done and not has_conduct_hit and not offending and public and p >= STRONG_MODEL_THRESHOLD:
+                # Contempt for a victim, detainee or member of the public needs no protected
+                # group and no cue word when the classifier is confident.
+                for g, gi, gj in public:
+                    ctx_p = reported(gi, gj)
+                    if ctx_p is not None:
+                        contexts.add(ctx_p)
+                        continue
+                    pending.append((g.label, 0, an.text_len, p, "model", f"classifier score {p:.2f}; contempt for {g.name}"))
+                    done.add(g.label)
+                    break
             if not done and not has_conduct_hit and offending:
                 if public:
                     g = public[0][0]
@@ -301,6 +353,16 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
                     pending.append(
                         (label, 0, an.text_len, p, "model", f"classifier score {p:.2f}; derogatory language about a person")
                     )
+
+    # A message that names a protected group was judged above by the main model, which
+    # knows how people speak *about* groups (neutrally, warmly, quoting); the implicit model
+    # adds to that judgement only where the main model is confident of a breach.
+    if (
+        model.implicit is not None
+        and not any(p[0] != PROFANITY for p in pending)
+        and (not protected or prob() >= STRONG_MODEL_THRESHOLD)
+    ):
+        pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported))
 
     if not pending:
         return []
@@ -312,6 +374,56 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
     ]
     hits.sort(key=lambda h: (h.start, h.end, h.label))
     return hits
+
+
+def _implicit(
+    an: Analysis,
+    lexicon: Lexicon,
+    model: ConductModel,
+    context: list[str],
+    protected: list[tuple[Group, int, int]],
+    reported: Callable[[int, int], str | None],
+) -> list[tuple[str, int, int, float, str, str]]:
+    """The implicit classifier's decision: [] or hits spanning the whole message."""
+    imp = model.implicit
+    assert imp is not None
+    feats = implicit_extract(an, lexicon, context)
+    p = round(sigmoid(imp.margin(feats)), 4)
+    if p < imp.lowest_threshold:
+        return []
+    ranked = imp.label_scores(feats)
+    if not ranked:
+        return []
+    named = [g for g, gi, gj in protected if reported(gi, gj) is None]
+    group_labels = {g.label for g in named}
+    topics, stances = topic_stance(an, lexicon)
+    topic_set = set(topics)
+    labels: list[str] = []
+    for head, label in ranked:
+        if labels and head < SECOND_LABEL_HEAD:
+            break
+        if label in IDENTITY_LABELS:
+            if named and label not in group_labels:
+                label = named[0].label  # the group the message names says whose identity
+            elif not named and topic_set.isdisjoint(IDENTITY_TOPICS.get(label, ())):
+                continue  # nothing in the message says whose identity: try the next head
+        if label not in labels:
+            labels.append(label)
+        if len(labels) == 2:
+            break
+    about = ", ".join(topics[:3]) or "no named topic"
+    how = ", ".join(s for s in stances[:3] if not s.endswith("-")) or "no stance word"
+    out: list[tuple[str, int, int, float, str, str]] = []
+    for label in labels:
+        t = imp.thresholds.get(label)
+        if t is None or p < t:
+            continue
+        reason = (
+            f"implicit classifier score {p:.2f} (threshold {t:.2f} for {label.split('.', 1)[1]}); "
+            f"topic: {about}; stance: {how}"
+        )
+        out.append((label, 0, an.text_len, p, IMPLICIT_PATTERN, reason))
+    return out
 
 
 def _resolve_group_overlaps(groups: list[tuple[Group, int, int]]) -> list[tuple[Group, int, int]]:

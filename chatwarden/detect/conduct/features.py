@@ -18,6 +18,7 @@ classifier judges the *context* of a term; the term itself is the lexicon's busi
 
 from __future__ import annotations
 
+from itertools import repeat
 
 from chatwarden.detect.conduct.analysis import OFFENDING_CLASSES, Analysis, insult_frame, reclaim_frame
 from chatwarden.detect.conduct.lexicon import Lexicon
@@ -75,6 +76,22 @@ def token_views(an: Analysis) -> list[str]:
     return toks
 
 
+def topic_stance(an: Analysis, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """The topic classes (``topic_*`` in cues.yaml) and stance classes (``stance_*``) a
+    message holds, by their short names; a stance whose every word is negated is named with
+    a trailing ``-``."""
+    topics = [name for cls, name in lexicon.topic_classes if cls in an.cue_at]
+    stances: list[str] = []
+    negated = an.negated
+    for cls, name in lexicon.stance_classes:
+        spans = an.cue_at.get(cls)
+        if spans:
+            stances.append(name if any(not negated[a] for a, _b in spans) else name + "-")
+        elif cls in an.marks:
+            stances.append(name)
+    return topics, stances
+
+
 def context_features(an: Analysis, lexicon: Lexicon) -> list[str]:
     feats: set[str] = set()
     negated = an.negated
@@ -111,6 +128,15 @@ def context_features(an: Analysis, lexicon: Lexicon) -> list[str]:
             feats.add("#" + code)
     has_group = any(g.protected for g, _i, _j in an.groups)
     has_public = any(not g.protected for g, _i, _j in an.groups)
+    topics, stances = topic_stance(an, lexicon)
+    for t in topics:
+        feats.add("#T:" + t)
+    for s in stances:
+        feats.add("#S:" + s)
+        for t in topics:
+            feats.add("#TS:" + t + "&" + s)
+        if "#CC" in feats or "#TR" in feats:
+            feats.add("#S:" + s + "&CT")
     out = sorted(feats)
     if has_group:
         out.append("#G")
@@ -142,6 +168,27 @@ def extract(an: Analysis, lexicon: Lexicon) -> list[str]:
     return feats
 
 
+def implicit_extract(an: Analysis, lexicon: Lexicon, context: list[str] | None = None) -> list[str]:
+    """Features of the implicit-misconduct classifier: word unigrams (``w:``/``n:``) and
+    bigrams (``b:``) over the placeholder view, and the context, topic and stance features;
+    no character n-grams (that model judges what is said, not how a word is spelt)."""
+    toks = token_views(an)
+    negated = an.negated
+    feats = [("n:" if negated[k] else "w:") + t for k, t in enumerate(toks)]
+    sentence = an.sentence
+    for k in range(1, len(toks)):
+        if sentence[k] == sentence[k - 1]:
+            feats.append("b:" + toks[k - 1] + " " + toks[k])
+    feats.extend(context if context is not None else context_features(an, lexicon))
+    return feats
+
+
+def linear_margin(feats: list[str], weights: dict[str, float], bias: float) -> float:
+    """Bias plus the weights of ``feats`` (with multiplicity), summed left to right from
+    the bias (a fixed order: the same float every time)."""
+    return sum(map(weights.get, feats, repeat(0.0)), bias)
+
+
 class Scorer:
     """Sums the weights of a message's features quickly: a token's character n-gram weight
     is computed once and remembered (the sum is the same float whatever the cache holds,
@@ -167,7 +214,7 @@ class Scorer:
             self._char_memo[tok] = v
         return v
 
-    def margin(self, an: Analysis, lexicon: Lexicon) -> float:
+    def margin(self, an: Analysis, lexicon: Lexicon, context: list[str] | None = None) -> float:
         w = self.weights
         get = w.get
         toks = token_views(an)
@@ -181,7 +228,7 @@ class Scorer:
         for k in range(1, len(toks)):
             if sentence[k] == sentence[k - 1]:
                 total += get("b:" + toks[k - 1] + " " + toks[k], 0.0)
-        for f in context_features(an, lexicon):
+        for f in context if context is not None else context_features(an, lexicon):
             total += get(f, 0.0)
         return total
 

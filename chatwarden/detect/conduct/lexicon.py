@@ -226,6 +226,8 @@ class Lexicon:
     single_terms: dict[int, list[str]]  # length -> one-token lexicon terms (wildcard lookups)
     term_count: int
     token_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> cue classes
+    # cue class -> characters (emoji) that count as that class wherever they appear
+    marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -240,6 +242,25 @@ class Lexicon:
             cached = frozenset(words)
             self.__dict__["_anchors"] = cached
         return cached
+
+    @property
+    def topic_classes(self) -> tuple[tuple[str, str], ...]:
+        """(class, short name) of the ``topic_*`` cue classes, in a fixed order."""
+        return self._prefixed("topic_")
+
+    @property
+    def stance_classes(self) -> tuple[tuple[str, str], ...]:
+        """(class, short name) of the ``stance_*`` cue classes, in a fixed order."""
+        return self._prefixed("stance_")
+
+    def _prefixed(self, prefix: str) -> tuple[tuple[str, str], ...]:
+        key = "_prefixed_" + prefix
+        got = self.__dict__.get(key)
+        if got is None:
+            names = set(self.classes) | set(self.cue_phrases) | set(self.marks)
+            got = tuple((c, c[len(prefix):]) for c in sorted(names) if c.startswith(prefix))
+            self.__dict__[key] = got
+        return got
 
     def cue(self, name: str) -> frozenset[str]:
         return self.classes.get(name, frozenset())
@@ -288,6 +309,7 @@ class Lexicon:
             single_terms=self.single_terms,
             term_count=self.term_count,
             token_cues=token_cues,
+            marks=self.marks,
         )
 
 
@@ -453,6 +475,7 @@ def load_lexicon(root: Path | None = None) -> Lexicon:
                 problems.append(f"{DATA_DIR}/cues.yaml: missing word class {cls}")
     elif cues is not None:
         problems.append(f"{DATA_DIR}/cues.yaml: expected a mapping with 'classes'")
+    marks = _read_marks(cues, classes, problems)
 
     index = PhraseIndex()
     entries: dict[str, Entry] = {}
@@ -618,4 +641,31 @@ def load_lexicon(root: Path | None = None) -> Lexicon:
         single_terms={k: sorted(v) for k, v in sorted(single_terms.items())},
         term_count=term_count,
         token_cues={w: tuple(sorted(c)) for w, c in token_cues.items()},
+        marks=marks,
     )
+
+
+def _read_marks(cues: Any, classes: dict[str, frozenset[str]], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """``marks`` in cues.yaml: cue class -> characters (emoji) that count as that class
+    wherever they stand in a message (the tokenizer sees words only)."""
+    if not isinstance(cues, dict) or cues.get("marks") is None:
+        return {}
+    raw = cues["marks"]
+    if not isinstance(raw, dict):
+        problems.append(f"{DATA_DIR}/cues.yaml: marks must be a mapping of class to characters")
+        return {}
+    where = f"{DATA_DIR}/cues.yaml:{raw.get('__line__', 0)}"
+    out: dict[str, tuple[str, ...]] = {}
+    for cls, items in raw.items():
+        if cls == "__line__":
+            continue
+        if cls not in classes:
+            problems.append(f"{where}: marks for unknown class {cls}")
+            continue
+        chars = _str_list(items, where, f"marks.{cls}", problems)
+        bad = [n for n, c in enumerate(chars, 1) if not c or len(c) > 4 or any(ch.isalnum() or ch.isspace() for ch in c)]
+        if bad:
+            problems.append(f"{where}: marks.{cls} item(s) {bad} must be a short run of non-word characters")
+            continue
+        out[cls] = tuple(sorted(set(chars)))
+    return out

@@ -1,6 +1,17 @@
-"""The shipped conduct classifier: a logistic-regression model over the features of
-:mod:`chatwarden.detect.conduct.features`, stored as gzip-compressed JSON in the package
+"""The shipped conduct classifiers, stored as gzip-compressed JSON in the package
 (``model.json.gz``) and read on first use.  Pure Python; nothing is fetched.
+
+* The main model: logistic regression over the features of
+  :func:`chatwarden.detect.conduct.features.extract` (words, bigrams, character n-grams,
+  context); it confirms lexicon terms and judges messages about groups.
+* The implicit model (:class:`ImplicitModel`): logistic regression over words, bigrams and
+  the context, topic and stance features, trained on police-style lines and HateCheck; it
+  judges messages with no slur or derogatory cue (contempt for victims, jokes about deaths,
+  approval of violence, "jokes" about consent, remarks about colleagues).  Its per-label
+  heads name the label, and each label has its own probability threshold, chosen by
+  cross-validation of the training lines.
+* The gate (:class:`Gate`): a word-set linear score that lets a message the lexicon
+  prefilter would skip go on to analysis when it may hold implicit misconduct.
 """
 
 from __future__ import annotations
@@ -12,12 +23,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from chatwarden.detect.conduct.features import Scorer
+from chatwarden.detect.conduct.features import Scorer, linear_margin
 from chatwarden.errors import ConfigError
 
 MODEL_RESOURCE = "model.json.gz"
 MODEL_FORMAT = "chatwarden-conduct-linear"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 
 
 def sigmoid(x: float) -> float:
@@ -27,6 +38,118 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _weights(data: Any, source: str, what: str) -> dict[str, float]:
+    weights = data.get("weights") if isinstance(data, dict) else None
+    if not isinstance(weights, dict):
+        raise ConfigError(f"{source}: {what} has no weights")
+    try:
+        return {str(k): float(v) for k, v in weights.items()}
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {what} has a non-numeric weight") from None
+
+
+@dataclass
+class LinearHead:
+    """One linear score over a feature list (a label head of the implicit model)."""
+
+    weights: dict[str, float]
+    bias: float
+
+    def margin(self, feats: list[str]) -> float:
+        return linear_margin(feats, self.weights, self.bias)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bias": self.bias, "weights": dict(sorted(self.weights.items()))}
+
+    @classmethod
+    def from_json(cls, data: Any, source: str, what: str) -> LinearHead:
+        return cls(weights=_weights(data, source, what), bias=float(data.get("bias", 0.0)))
+
+
+@dataclass
+class ImplicitModel:
+    """The implicit-misconduct classifier: a binary score, a head per label (which label
+    a breach is) and a probability threshold per label."""
+
+    weights: dict[str, float]
+    bias: float
+    thresholds: dict[str, float]
+    heads: dict[str, LinearHead]
+
+    def margin(self, feats: list[str]) -> float:
+        return linear_margin(feats, self.weights, self.bias)
+
+    def label_scores(self, feats: list[str]) -> list[tuple[float, str]]:
+        """(head probability, label), best first (ties: label order)."""
+        return sorted(((sigmoid(h.margin(feats)), label) for label, h in self.heads.items()), key=lambda x: (-x[0], x[1]))
+
+    @property
+    def lowest_threshold(self) -> float:
+        return min(self.thresholds.values()) if self.thresholds else 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bias": self.bias,
+            "thresholds": dict(sorted(self.thresholds.items())),
+            "heads": {label: h.to_json() for label, h in sorted(self.heads.items())},
+            "weights": dict(sorted(self.weights.items())),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str) -> ImplicitModel:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the implicit model is not a mapping")
+        thresholds = data.get("thresholds")
+        heads = data.get("heads")
+        if not isinstance(thresholds, dict) or not isinstance(heads, dict):
+            raise ConfigError(f"{source}: the implicit model needs thresholds and heads")
+        return cls(
+            weights=_weights(data, source, "the implicit model"),
+            bias=float(data.get("bias", 0.0)),
+            thresholds={str(k): float(v) for k, v in thresholds.items()},
+            heads={str(k): LinearHead.from_json(v, source, f"head {k}") for k, v in heads.items()},
+        )
+
+
+@dataclass
+class Gate:
+    """Lets a message through to analysis when the words it holds (a set: the prefilter's
+    view) score at least ``threshold`` (a margin) and there are at least ``min_words``
+    of them (a two-word "on my way" holds no remark about anyone)."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    min_words: int = 0
+
+    def score(self, words: set[str]) -> float:
+        get = self.weights.get
+        # fsum is exact, so the set's (hash-seeded) order never changes the result
+        return math.fsum([self.bias, *[get(w, 0.0) for w in words]])
+
+    def passes(self, words: set[str]) -> bool:
+        return len(words) >= self.min_words and self.score(words) >= self.threshold
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "min_words": self.min_words,
+            "weights": dict(sorted(self.weights.items())),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str) -> Gate:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the gate is not a mapping")
+        return cls(
+            weights=_weights(data, source, "the gate"),
+            bias=float(data.get("bias", 0.0)),
+            threshold=float(data.get("threshold", 0.0)),
+            min_words=int(data.get("min_words", 0)),
+        )
+
+
 @dataclass
 class ConductModel:
     weights: dict[str, float]
@@ -34,6 +157,8 @@ class ConductModel:
     threshold: float
     known_words: frozenset[str] = frozenset()
     meta: dict[str, Any] = field(default_factory=dict)
+    implicit: ImplicitModel | None = None
+    gate: Gate | None = None
     scorer: Scorer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,15 +166,20 @@ class ConductModel:
 
     # -- (de)serialisation ------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": MODEL_FORMAT,
             "format_version": MODEL_FORMAT_VERSION,
             "bias": self.bias,
             "threshold": self.threshold,
             "meta": self.meta,
             "known_words": sorted(self.known_words),
-            "weights": dict(sorted(self.weights.items())),
         }
+        if self.gate is not None:
+            out["gate"] = self.gate.to_json()
+        if self.implicit is not None:
+            out["implicit"] = self.implicit.to_json()
+        out["weights"] = dict(sorted(self.weights.items()))
+        return out
 
     def to_bytes(self) -> bytes:
         raw = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
@@ -60,17 +190,18 @@ class ConductModel:
     def from_json(cls, data: Any, source: str) -> ConductModel:
         if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
             raise ConfigError(f"{source}: not a {MODEL_FORMAT} model file")
-        if data.get("format_version") != MODEL_FORMAT_VERSION:
+        if data.get("format_version") not in (1, MODEL_FORMAT_VERSION):  # 1: no implicit model, no gate
             raise ConfigError(f"{source}: unsupported model format version {data.get('format_version')!r}")
-        weights = data.get("weights")
-        if not isinstance(weights, dict):
+        if not isinstance(data.get("weights"), dict):
             raise ConfigError(f"{source}: model file has no weights")
         return cls(
-            weights={str(k): float(v) for k, v in weights.items()},
+            weights=_weights(data, source, "the model"),
             bias=float(data.get("bias", 0.0)),
             threshold=float(data.get("threshold", 0.5)),
             known_words=frozenset(str(w) for w in data.get("known_words") or ()),
             meta=dict(data.get("meta") or {}),
+            implicit=ImplicitModel.from_json(data["implicit"], source) if data.get("implicit") is not None else None,
+            gate=Gate.from_json(data["gate"], source) if data.get("gate") is not None else None,
         )
 
     @classmethod
