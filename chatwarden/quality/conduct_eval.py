@@ -438,8 +438,9 @@ def metrics_markdown(
         cv = meta.get("implicit", {}).get("cross_validation", {})
         pooled = cv.get("pooled", {})
         w(
-            "When neither a lexicon term nor the main model finds a breach (and the message names no protected group, "
-            "unless the main model is confident), the implicit model judges the message; its heads name the label. "
+            "When neither a lexicon term nor the main model finds a breach, the implicit model judges the message "
+            "(one that names a protected group only when the main model is confident or the message holds a joking, "
+            "dismissive, endorsing, generalising or violent stance word); its heads name the label. "
             "Each label's probability threshold was chosen on cross-validated (out-of-fold) probabilities of the police "
             "training lines that nothing else decides, maximising caught breaches minus "
             f"{meta.get('config', {}).get('fp_cost', '?')} × false alarms; a label may be stricter than the pooled "
@@ -488,8 +489,9 @@ def metrics_markdown(
     w("- Implicit misconduct (no slur, no cue word) is the hardest part: the implicit model is a linear model over "
       "words, bigrams and topic/stance classes, trained on a few thousand invented lines, and it misses much of what "
       "a person would call contempt or a \"joke\" (see the `implicit` row above). A message that names a protected "
-      "group is left to the main model unless that model is confident, to keep HateCheck's neutral and positive "
-      "mentions of groups unflagged; colleague remarks that name the group are missed more often for it.")
+      "group is left to the main model unless that model is confident or a misconduct stance word is present, to keep "
+      "HateCheck's neutral and positive mentions of groups unflagged; colleague remarks that name the group are "
+      "missed more often for it.")
     w("- The implicit model's labels come from per-label heads and are less reliable than its breach/no-breach "
       "decision; identity labels need the group or a matching topic word in the message.")
     w("")

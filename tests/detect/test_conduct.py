@@ -361,8 +361,14 @@ def test_implicit_path_labels_and_identity_rule() -> None:
     assert [(h.label, h.pattern) for h in hits] == [("conduct.demeaning", IMPLICIT_PATTERN)]
     # a topic word for the identity ("IC3", a police code, not read as a look-alike word)
     assert "conduct.racist" in labels(det.scan("the zebra again, IC3 male"))
-    # a message naming a protected group is the main model's to judge (here it says no)
-    assert det.scan("the zebra and the women again") == []
+    # a message naming a protected group is the main model's to judge (here it says no) ...
+    assert det.scan("the zebra and the women today") == []
+    # ... unless it is said with a misconduct stance (a joke here); the group names the label
+    hits = det.scan("the zebra and the women today lol")
+    assert "conduct.misogynistic" in labels(hits) and "conduct.racist" not in labels(hits)
+    assert {h.pattern for h in hits} == {IMPLICIT_PATTERN}
+    # care or procedure is no such stance
+    assert det.scan("the zebra and the women today, safeguarding referral done") == []
     # below the label's threshold, nothing
     strict = _synthetic({}, -10.0, _implicit({"conduct.demeaning": 2.0}, threshold=1.01))
     assert strict.scan("the zebra again on that estate") == []

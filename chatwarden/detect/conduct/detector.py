@@ -23,7 +23,9 @@ How a message is judged:
    for victims, jokes about a death, approval of violence against women or detainees,
    "jokes" about consent, remarks about a colleague's sex, race, religion, sexuality or
    disability, none of which needs a slur.  Its heads name the label and each label has
-   its own threshold (chosen by cross-validation when the model was trained).  The
+   its own threshold (chosen by cross-validation when the model was trained).  A message
+   that names a protected group reaches it only when the main model is confident or a
+   misconduct stance word (a joke, dismissal, endorsement of harm, generalisation) is there.  The
    prefilter's gate lets such messages reach this step although they hold no lexicon word.
 
 Hits explain themselves without quoting the message: the lexicon entry id or "model", the
@@ -70,6 +72,9 @@ CUE_BOOST = 0.25
 DEMEANING = "conduct.demeaning"
 BULLYING = "conduct.bullying"
 IMPLICIT_PATTERN = "model.implicit"
+# Stances (cues.yaml ``stance_*``) that let the implicit model judge a message naming a
+# protected group: said with one of these, a mention of a group is a remark about it.
+MISCONDUCT_STANCES = frozenset({"joke", "dismiss", "endorse", "generalise", "harm"})
 # An identity label from the implicit model needs the message to name the group or to
 # hold one of these topics (cues.yaml ``topic_*``): "IC3", a turban, "she", a stammer.
 IDENTITY_TOPICS = {
@@ -356,11 +361,12 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
 
     # A message that names a protected group was judged above by the main model, which
     # knows how people speak *about* groups (neutrally, warmly, quoting); the implicit model
-    # adds to that judgement only where the main model is confident of a breach.
+    # adds to that judgement only where the main model is confident of a breach or the
+    # group is named with a misconduct stance.
     if (
         model.implicit is not None
         and not any(p[0] != PROFANITY for p in pending)
-        and (not protected or prob() >= STRONG_MODEL_THRESHOLD)
+        and (not protected or prob() >= STRONG_MODEL_THRESHOLD or _misconduct_stance(an, lexicon))
     ):
         pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported))
 
@@ -424,6 +430,13 @@ def _implicit(
         )
         out.append((label, 0, an.text_len, p, IMPLICIT_PATTERN, reason))
     return out
+
+
+def _misconduct_stance(an: Analysis, lexicon: Lexicon) -> bool:
+    """A stance word of joking, dismissing, endorsing harm, generalising or violence that
+    is not negated (cues.yaml ``stance_*``; care and procedure do not count)."""
+    _topics, stances = topic_stance(an, lexicon)
+    return any(s in MISCONDUCT_STANCES for s in stances)
 
 
 def _resolve_group_overlaps(groups: list[tuple[Group, int, int]]) -> list[tuple[Group, int, int]]:
