@@ -94,6 +94,7 @@ class Config:
     gate_weight_everyday: float = 1.0
     gate_min_words: int = 5  # no police breach in the data that only the gate lets through has fewer
     cv_folds: int = 5
+    cv_repeats: int = 3
     fp_cost: float = 4.0  # a false alarm costs this many caught breaches when thresholds are chosen
     threshold_grid: tuple[float, ...] = tuple(round(0.6 + 0.025 * k, 3) for k in range(15))  # 0.6 .. 0.95
     min_slice: int = 25  # a label with fewer cross-validated lines gets the pooled threshold
@@ -393,67 +394,89 @@ def train_implicit_and_gate(
     gate_pos = {k: n for n, k in enumerate(skipped)}
 
     police = [k for k, ex in enumerate(use) if ex.source.startswith("police")]
-    fold_of = {k: zlib.crc32(("fold:" + use[k].ident).encode("utf-8")) % cfg.cv_folds for k in police}
-    oof: dict[int, tuple[float, str]] = {}
-    gate_oof: dict[int, float] = {}
+    # Repeated k-fold cross-validation: cv_repeats differently seeded fold splits; every
+    # repeat gives each police line one out-of-fold (probability, best head, gate score)
+    # sample, and thresholds are chosen on all samples together (each is a single model's
+    # score, as at run time; averaging them would make the scores less spread than that).
+    runs: list[dict[int, tuple[float, str]]] = []
+    gate_runs: list[dict[int, float]] = []
     everything = list(range(len(use)))
-    for f in range(cfg.cv_folds):
-        held = {k for k in police if fold_of[k] == f}
-        subset = [k for k in everything if k not in held]
-        model = _train_implicit(rows, ys, ws, labels, len(vocab), cfg, subset)
-        for k in sorted(held):
-            p = sigmoid(_margin(rows[k], model.weights, model.bias))
-            ranked = sorted(
-                ((sigmoid(_margin(rows[k], hw, hb)), label) for label, (hw, hb) in model.heads.items()),
-                key=lambda x: (-x[0], x[1]),
+    for r in range(cfg.cv_repeats):
+        salt = "fold:" if r == 0 else f"fold{r}:"
+        fold_of = {k: zlib.crc32((salt + use[k].ident).encode("utf-8")) % cfg.cv_folds for k in police}
+        run: dict[int, tuple[float, str]] = {}
+        gate_run: dict[int, float] = {}
+        for f in range(cfg.cv_folds):
+            held = {k for k in police if fold_of[k] == f}
+            subset = [k for k in everything if k not in held]
+            model = _train_implicit(rows, ys, ws, labels, len(vocab), cfg, subset)
+            for k in sorted(held):
+                p = sigmoid(_margin(rows[k], model.weights, model.bias))
+                ranked = sorted(
+                    ((sigmoid(_margin(rows[k], hw, hb)), label) for label, (hw, hb) in model.heads.items()),
+                    key=lambda x: (-x[0], x[1]),
+                )
+                run[k] = (p, ranked[0][1])
+            g_sub = [n for n in range(len(gate_rows)) if n >= len(skipped) or skipped[n] not in held]
+            gw, gb = train_ftrl(
+                [gate_rows[n] for n in g_sub], [gate_y[n] for n in g_sub], [gate_w[n] for n in g_sub],
+                len(gate_vocab), gate_cfg,
             )
-            oof[k] = (p, ranked[0][1])
-        g_sub = [n for n in range(len(gate_rows)) if n >= len(skipped) or skipped[n] not in held]
-        gw, gb = train_ftrl(
-            [gate_rows[n] for n in g_sub], [gate_y[n] for n in g_sub], [gate_w[n] for n in g_sub], len(gate_vocab), gate_cfg
-        )
-        for k in sorted(held):
-            if k in gate_pos:
-                gate_oof[k] = _margin(gate_rows[gate_pos[k]], gw, gb)
+            for k in sorted(held):
+                if k in gate_pos:
+                    short = len(gate_docs[gate_pos[k]]) < cfg.gate_min_words  # never passes
+                    gate_run[k] = float("-inf") if short else _margin(gate_rows[gate_pos[k]], gw, gb)
+        runs.append(run)
+        gate_runs.append(gate_run)
 
-    # Gate threshold: let through gate_recall of the skipped police breaches (of those
-    # with at least gate_min_words words: shorter ones never pass).
-    long_enough = {k for k in gate_oof if len(gate_docs[gate_pos[k]]) >= cfg.gate_min_words}
-    gate_oof = {k: v if k in long_enough else float("-inf") for k, v in gate_oof.items()}
-    pos_scores = sorted(gate_oof[k] for k in gate_oof if ys[k] == 1.0)
+    # Gate threshold: let through gate_recall of the skipped police breaches.
+    pos_scores = sorted(g[k] for g in gate_runs for k in g if ys[k] == 1.0)
     cut = pos_scores[int((1.0 - cfg.gate_recall) * len(pos_scores))] if pos_scores else 0.0
     gate_threshold = round(cut, cfg.decimals)
-    passes = {k for k in police if k not in gate_pos or gate_oof[k] >= gate_threshold}
 
     # Per-label thresholds on the cross-validated probabilities of the lines the implicit
     # model decides: those the prefilter or the gate lets through and in which nothing
     # else finds a breach.
-    if decided is not None:
-        passes = {k for k in passes if not decided(use[k].text)}
-    scored_all = [(oof[k][0], int(ys[k])) for k in police if k in passes]
+    undecided = {k for k in police if decided is None or not decided(use[k].text)}
+    samples = [
+        (run[k][0], int(ys[k]), run[k][1])
+        for run, gate_run in zip(runs, gate_runs)
+        for k in police
+        if k in undecided and (k not in gate_run or gate_run[k] >= gate_threshold)
+    ]
+    repeats = cfg.cv_repeats
+    scored_all = [(p, y) for p, y, _label in samples]
     pooled, ptp, pfp = _choose_threshold(scored_all, cfg)
     thresholds: dict[str, float] = {}
-    cv_info: dict[str, object] = {"pooled": {"threshold": pooled, "tp": ptp, "fp": pfp, "lines": len(scored_all)}}
+    cv_info: dict[str, object] = {
+        "repeats": repeats,
+        "pooled": {"threshold": pooled, "tp": ptp / repeats, "fp": pfp / repeats, "lines": len(scored_all) / repeats},
+    }
     for label in HEAD_LABELS:
-        scored = [(oof[k][0], int(ys[k])) for k in police if k in passes and oof[k][1] == label]
-        if len(scored) < cfg.min_slice:
+        scored = [(p, y) for p, y, best in samples if best == label]
+        lines = len(scored) / repeats
+        if lines < cfg.min_slice:
             thresholds[label] = pooled
-            cv_info[label] = {"threshold": pooled, "lines": len(scored), "pooled": True}
+            cv_info[label] = {"threshold": pooled, "lines": lines, "pooled": True}
             continue
         t, tp, fp = _choose_threshold(scored, cfg)
         # A label's slice is small and its choice noisy: it may be stricter than the pooled
         # threshold, never laxer.
         thresholds[label] = max(t, pooled)
-        cv_info[label] = {"threshold": max(t, pooled), "chosen": t, "tp": tp, "fp": fp, "lines": len(scored)}
+        cv_info[label] = {
+            "threshold": max(t, pooled), "chosen": t, "tp": tp / repeats, "fp": fp / repeats, "lines": lines,
+        }
     skipped_pos = sum(1 for k in gate_pos if ys[k] == 1.0 and use[k].source.startswith("police"))
+    let_pos = sum(1 for g in gate_runs for k in g if ys[k] == 1.0 and g[k] >= gate_threshold)
+    let_neg = sum(1 for g in gate_runs for k in g if ys[k] == 0.0 and g[k] >= gate_threshold)
     cv_info["gate"] = {
         "threshold": gate_threshold,
         "police_breaches_skipped_by_lexicon_prefilter": skipped_pos,
         "police_negatives_skipped_by_lexicon_prefilter": sum(
             1 for k in gate_pos if ys[k] == 0.0 and use[k].source.startswith("police")
         ),
-        "cv_breaches_let_through": sum(1 for k in gate_oof if ys[k] == 1.0 and gate_oof[k] >= gate_threshold),
-        "cv_negatives_let_through": sum(1 for k in gate_oof if ys[k] == 0.0 and gate_oof[k] >= gate_threshold),
+        "cv_breaches_let_through": round(let_pos / repeats, 1),
+        "cv_negatives_let_through": round(let_neg / repeats, 1),
     }
 
     final = _train_implicit(rows, ys, ws, labels, len(vocab), cfg, everything)

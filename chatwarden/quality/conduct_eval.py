@@ -316,6 +316,13 @@ def measure_speed(det: ConductDetector, messages: Sequence[str], repeats: int = 
 # --------------------------------------------------------------------------------------
 
 
+def _num(x: object) -> str:
+    """A count from the model's metadata (a mean over repeats may be fractional)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return "?"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -442,26 +449,27 @@ def metrics_markdown(
             "(one that names a protected group only when the main model is confident or the message holds a joking, "
             "dismissive, endorsing, generalising or violent stance word); its heads name the label. "
             "Each label's probability threshold was chosen on cross-validated (out-of-fold) probabilities of the police "
-            "training lines that nothing else decides, maximising caught breaches minus "
-            f"{meta.get('config', {}).get('fp_cost', '?')} × false alarms; a label may be stricter than the pooled "
-            f"threshold ({pooled.get('threshold', '?')}: {pooled.get('tp', '?')} breaches caught, {pooled.get('fp', '?')} "
-            f"false alarms among {pooled.get('lines', '?')} lines), never laxer."
+            f"training lines that nothing else decides ({meta.get('config', {}).get('cv_folds', '?')}-fold, repeated "
+            f"{cv.get('repeats', 1)} times with differently seeded splits, all out-of-fold samples together), maximising "
+            f"caught breaches minus {meta.get('config', {}).get('fp_cost', '?')} × false alarms; a label may be stricter "
+            f"than the pooled threshold ({pooled.get('threshold', '?')}: {_num(pooled.get('tp'))} breaches caught and "
+            f"{_num(pooled.get('fp'))} false alarms among {_num(pooled.get('lines'))} lines, per repeat), never laxer."
         )
         w("")
         w("| label | threshold | cross-validated lines whose best head it is |")
         w("|---|---|---|")
         for label in sorted(imp.thresholds):
             info = cv.get(label, {})
-            w(f"| {label} | {imp.thresholds[label]:.3f} | {info.get('lines', '?')} |")
+            w(f"| {label} | {imp.thresholds[label]:.3f} | {_num(info.get('lines'))} |")
         w("")
         g = cv.get("gate", {})
         w(
             f"Gate: a message that no lexicon, group or cue word sends to analysis still goes on when it holds at least "
             f"{gate.min_words} words and its word-set score reaches {gate.threshold:.3f}; the threshold lets through "
-            f"{g.get('cv_breaches_let_through', '?')} of the {g.get('police_breaches_skipped_by_lexicon_prefilter', '?')} "
-            f"police training breaches that the lexicon prefilter skips (cross-validated), and "
-            f"{g.get('cv_negatives_let_through', '?')} of its {g.get('police_negatives_skipped_by_lexicon_prefilter', '?')} "
-            "skipped negatives."
+            f"{_num(g.get('cv_breaches_let_through'))} of the {g.get('police_breaches_skipped_by_lexicon_prefilter', '?')} "
+            f"police training breaches that the lexicon prefilter skips (cross-validated, per repeat), and "
+            f"{_num(g.get('cv_negatives_let_through'))} of its "
+            f"{g.get('police_negatives_skipped_by_lexicon_prefilter', '?')} skipped negatives."
         )
         w("")
     w("## Model")

@@ -305,7 +305,7 @@ IMPLICIT_NEGATIVES = [
     "this shift is killing me, no refs yet",
     "Women shouldn't be on their own at night, walk them to the car",
     "probationers shouldn't be on response alone in the first week",
-    "she can't handle it on her own, send backup",
+    "she can't handle the DP on her own, send backup please",
     "Op Hotton learning: jokes about DV victims going back are misconduct, read it",
 ]
 
