@@ -635,22 +635,6 @@ def test_lexicon_loader_rejects_duplicate_keys_and_terms(tmp_path: Path) -> None
 # --------------------------------------------------------------------------------------
 
 
-def test_scan_is_fast_on_realistic_chat(det: ConductDetector) -> None:
-    from chatwarden.quality.conduct_eval import realistic_messages
-
-    messages = realistic_messages(3000)
-    for m in messages:
-        det.scan(m)
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.process_time()
-        for m in messages:
-            det.scan(m)
-        best = min(best, time.process_time() - t0)
-    per_message_us = best / len(messages) * 1e6
-    assert per_message_us < 40.0, f"{per_message_us:.1f} µs per message"
-
-
 @pytest.mark.shared
 def test_hatecheck_held_out_templates(shared_dir: Path, det: ConductDetector) -> None:
     from chatwarden.quality.conduct_eval import evaluate_hatecheck
