@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
