@@ -60,6 +60,7 @@ def create_app(
     from chatwarden.cases.review import set_pseudonymised_review
     from chatwarden.store import Store
     from chatwarden.web.routes import ROUTERS
+    from chatwarden.web.routes.forms import upload_limits
     from chatwarden.web.security import LoginLimiter
     from chatwarden.web.storeguard import guard
 
@@ -94,6 +95,7 @@ def create_app(
         Shield,
         upload_limit=settings.max_upload_bytes + MULTIPART_OVERHEAD,
         upload_paths=UPLOAD_PATHS,
+        path_limits=upload_limits(settings.max_upload_bytes),
         hsts=settings.secure_cookies,
         error_page=lambda rid, status, is_api: error_body(env, rid, status, is_api),
     )

@@ -18,17 +18,36 @@ from chatwarden.permissions import allowed
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
-NAV = (
-    ("/dashboard", "Dashboard", "dashboard.view"),
-    ("/review", "Review queue", "finding.view"),
-    ("/cases", "Cases", "case.view"),
-    ("/chats", "Chats", "chat.view"),
-    ("/people", "People", "chat.view"),
-    ("/upload", "Upload", "chat.import"),
-    ("/audit", "Audit", "audit.view"),
-    ("/self-check", "Self-check", "self.check"),
-    ("/admin/users", "Users", "user.manage"),
+# (href, label, action needed, action that hides it: those who hold it have a better entry)
+NAV: tuple[tuple[str, str, str, str | None], ...] = (
+    ("/dashboard", "Dashboard", "dashboard.view", None),
+    ("/review", "Review queue", "finding.view", None),
+    ("/cases", "Cases", "case.view", None),
+    ("/chats", "Chats", "chat.view", None),
+    ("/people", "People", "chat.view", None),
+    ("/upload", "Upload", "chat.import", None),
+    ("/registers", "Registers", "register.view", None),
+    ("/incidents", "Incidents", "incident.manage", None),
+    ("/incidents/report", "Report an incident", "incident.report", "incident.manage"),
+    ("/misconduct", "Misconduct", "misconduct.view", None),
+    ("/foi/requests", "FOI", "foi.use", None),
+    ("/audit", "Audit", "audit.view", None),
+    ("/self-check", "Self-check", "self.check", None),
+    ("/admin/users", "Users", "user.manage", None),
 )
+
+
+def active_nav(path: str, hrefs: list[str]) -> str | None:
+    """The navigation entry a page belongs to: the longest entry that is a prefix of the
+    path, else the entry of the same first path segment (``/foi/statistics`` is FOI's)."""
+    best = None
+    for href in hrefs:
+        if (path == href or path.startswith(href.rstrip("/") + "/")) and (best is None or len(href) > len(best)):
+            best = href
+    if best is None and path.count("/") >= 1:
+        first = "/" + path.strip("/").split("/")[0]
+        best = next((h for h in hrefs if h == first or h.startswith(first + "/")), None)
+    return best
 
 
 def _fmt_dt(value: Any) -> str:
@@ -41,6 +60,21 @@ def _fmt_dt(value: Any) -> str:
     return str(value)
 
 
+def _fmt_london(value: Any) -> str:
+    """An instant in London time, ``Sun 30/03/2025 13:30 BST`` (the registers' display)."""
+    if not isinstance(value, datetime):
+        return "" if value is None else str(value)
+    from chatwarden.registers.clocks import show
+
+    return show(value)
+
+
+def _fmt_date(value: Any) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else str(value)
+
+
 def make_env() -> Environment:
     env = Environment(
         loader=PackageLoader("chatwarden.web", "templates"),
@@ -49,6 +83,8 @@ def make_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dt"] = _fmt_dt
+    env.filters["london"] = _fmt_london
+    env.filters["ddmmyyyy"] = _fmt_date
     env.globals["version"] = __version__
     env.globals["SEVERITIES"] = SEVERITIES
     return env
@@ -61,12 +97,16 @@ def page(request: Request, template: str, http_status: int = 200, **ctx: Any) ->
     def can(action: str) -> bool:
         return actor is not None and allowed(actor, action)
 
+    nav = [
+        (href, label) for href, label, action, hidden_by in NAV if can(action) and not (hidden_by and can(hidden_by))
+    ]
     body = env.get_template(template).render(
         request=request,
         actor=actor,
         can=can,
         csrf=getattr(request.state, "csrf", None) or "",
-        nav=[(href, label) for href, label, action in NAV if can(action)],
+        nav=nav,
+        nav_active=active_nav(request.url.path, [h for h, _ in nav]),
         path=request.url.path,
         **ctx,
     )
@@ -185,6 +225,7 @@ def error_body(
         nav=[],
         csrf="",
         path="",
+        nav_active=None,
         can=lambda a: False,
     )
     return text.encode("utf-8"), "text/html; charset=utf-8"

@@ -203,6 +203,7 @@ class Shield:
         *,
         upload_limit: int,
         upload_paths: tuple[str, ...],
+        path_limits: dict[str, int] | None = None,
         body_limit: int = 1 << 20,
         hsts: bool = False,
         error_page: Callable[[str, int, bool], tuple[bytes, str]],
@@ -210,6 +211,7 @@ class Shield:
         self.app = app
         self.upload_limit = upload_limit
         self.upload_paths = upload_paths
+        self.path_limits = dict(path_limits or {})  # other upload forms, each with its own cap
         self.body_limit = body_limit
         self.hsts = hsts
         self.error_page = error_page
@@ -223,7 +225,10 @@ class Shield:
         path = scope.get("path", "")
         is_api = path.startswith("/api/") or path == "/openapi.json"
         static = path.startswith("/static/")
-        limit = self.upload_limit if path in self.upload_paths else self.body_limit
+        if path in self.upload_paths:
+            limit = self.upload_limit
+        else:
+            limit = self.path_limits.get(path, self.body_limit)
         started = False
 
         async def send_wrapper(message: Message) -> None:

@@ -19,6 +19,7 @@ from web_support import (
     csrf_of,
     login,
     make_settings,
+    register_records,
     username,
 )
 
@@ -58,6 +59,7 @@ def web_template(tmp_path_factory: pytest.TempPathFactory, analyzer: Any) -> tup
     )
     ids["case"] = case_id
     ids["package"] = evidence.build_for_case(store, admin, case_id)[0]["id"]
+    ids.update(register_records(store, admin))
     store.close()
     return tmp, ids
 

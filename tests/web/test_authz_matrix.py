@@ -30,6 +30,14 @@ def _params(web, path: str) -> str:
         "message_id": ids["message"],
         "n": 0,
         "username": "spare",
+        "app_id": ids["app"],
+        "group_id": ids["group"],
+        "member_id": ids["member"],
+        "incident_id": ids["incident"],
+        "misconduct_id": ids["misconduct"],
+        "request_ref": ids["foi_ref"],
+        "job_id": ids["job"],
+        "file_name": "release.pdf",
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -46,6 +54,13 @@ FORMS = {
     "/evidence/{package_id}/handoff": {"stage": "uploaded", "reference": "EV-1"},
     "/self-check": {"draft": "meet at 10"},
     "/admin/users/{username}/active": {"active": "on"},
+    "/registers/apps/{app_id}/revoke": {"reason": ""},
+    "/registers/groups/{group_id}/validated": {"note": "matrix"},
+    "/incidents/report": {"title": "matrix", "description": "matrix", "aware_at": "2025-01-06 10:00"},
+    "/incidents/{incident_id}/assign": {"owner": "IAU Matrix"},
+    "/incidents/{incident_id}/close": {"reason": ""},
+    "/foi/requests/{request_ref}/extend": {"working_days": "x"},
+    "/foi/redactions/{job_id}/decide": {"rid": "R001", "decision": "maybe"},
 }
 JSON = {
     "/api/findings/{finding_id}/confirm": {},
@@ -61,6 +76,12 @@ JSON = {
     "/api/cases/{case_id}/close": {"outcome": "matrix"},
     "/api/evidence/{package_id}/handoffs": {"stage": "recorded", "reference": "CONNECT-1"},
     "/api/check": {"texts": ["meet at 10"]},
+    "/api/apps/{app_id}/revoke": {"reason": "matrix"},
+    "/api/incidents": {"title": "matrix", "description": "matrix", "aware_at": "2025-01-06 10:00"},
+    "/api/incidents/{incident_id}/assign": {"owner": "IAU Matrix"},
+    "/api/incidents/{incident_id}/close": {"reason": "matrix"},
+    "/api/foi/requests/{request_ref}/extend": {"working_days": 1, "reason": "matrix"},
+    "/api/foi/redactions/{job_id}/decisions": {"decisions": {"R999": {"decision": "accept"}}},
 }
 
 
@@ -130,6 +151,32 @@ PINNED = {
     ("foi-officer", "GET", "/chats"): False,
     ("administrator", "GET", "/admin/users"): True,
     ("administrator", "POST", "/api/cases"): True,
+    # governance registers and FOI
+    ("officer", "GET", "/incidents/report"): True,
+    ("officer", "POST", "/incidents/report"): True,
+    ("officer", "GET", "/incidents"): False,
+    ("officer", "GET", "/registers"): False,
+    ("reviewer", "GET", "/registers/apps"): False,
+    ("reviewer", "POST", "/findings/{finding_id}/incident"): True,
+    ("supervisor", "GET", "/registers/devices/audit"): True,
+    ("supervisor", "POST", "/registers/apps"): False,
+    ("supervisor", "GET", "/misconduct"): False,
+    ("professional-standards", "POST", "/misconduct"): True,
+    ("professional-standards", "GET", "/incidents/{incident_id}"): False,
+    ("professional-standards", "GET", "/foi/requests"): False,
+    ("data-office", "POST", "/registers/apps/import"): True,
+    ("data-office", "POST", "/incidents/{incident_id}/ico"): True,
+    ("data-office", "GET", "/misconduct"): False,
+    ("data-office", "GET", "/foi/statistics"): False,
+    ("foi-officer", "GET", "/registers/groups/{group_id}"): True,
+    ("foi-officer", "POST", "/registers/groups/{group_id}/validated"): False,
+    ("foi-officer", "GET", "/misconduct/{misconduct_id}"): True,
+    ("foi-officer", "POST", "/misconduct/{misconduct_id}"): False,
+    ("foi-officer", "GET", "/incidents"): False,
+    ("foi-officer", "GET", "/foi/redactions/{job_id}"): True,
+    ("foi-officer", "POST", "/foi/redactions/{job_id}/release"): True,
+    ("foi-officer", "GET", "/api/foi/statistics"): True,
+    ("administrator", "GET", "/foi/statistics/download"): True,
 }
 
 

@@ -3,7 +3,29 @@
 
 from __future__ import annotations
 
-from chatwarden.web.routes import admin, api, audit, auth, cases, chats, dashboard, health, imports, review, selfcheck
+from chatwarden.web.routes import (
+    admin,
+    api,
+    api_foi,
+    api_registers,
+    audit,
+    auth,
+    cases,
+    chats,
+    dashboard,
+    foi,
+    health,
+    imports,
+    incidents,
+    misconduct,
+    redaction,
+    reg_apps,
+    reg_devices,
+    reg_groups,
+    registers,
+    review,
+    selfcheck,
+)
 
 ROUTERS = [
     health.router,
@@ -17,5 +39,15 @@ ROUTERS = [
     audit.router,
     chats.router,
     admin.router,
+    registers.router,
+    reg_apps.router,
+    reg_devices.router,
+    reg_groups.router,
+    incidents.router,
+    misconduct.router,
+    foi.router,
+    redaction.router,
     api.router,
+    api_registers.router,
+    api_foi.router,
 ]

@@ -1,5 +1,6 @@
 """The dashboard: open findings by category and severity, the weekly trend, open cases,
-evidence hand-offs outstanding and overdue work."""
+evidence hand-offs outstanding and overdue work (the registers' alerts among it: incident
+clocks, expiring app authorisations, groups due for contact validation)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from chatwarden.cases import evidence, review
 from chatwarden.model import Actor
 from chatwarden.permissions import allowed
+from chatwarden.registers.dashboard import alerts as register_alerts
 from chatwarden.web import queries
 from chatwarden.web.render import SEVERITIES, bar_chart, hbar_chart, page
 from chatwarden.web.routes.common import store_of
@@ -27,6 +29,9 @@ def dashboard_data(store: Any, actor: Actor) -> dict[str, Any]:
         "overdue": queries.overdue(store, actor),
     }
     data["outstanding"] = evidence.outstanding(store, actor) if allowed(actor, "case.view") else []
+    # The registers' alerts: only the sections the actor may see (incidents for the Data
+    # Office, apps and groups for those who see the registers).
+    data["registers"] = register_alerts(store, actor)
     return data
 
 

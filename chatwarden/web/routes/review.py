@@ -13,9 +13,11 @@ from chatwarden.cases import review
 from chatwarden.cases.review import ESCALATION_KINDS, STATUSES
 from chatwarden.model import Actor
 from chatwarden.policy.rules import CATEGORIES
+from chatwarden.registers.incidents import LEAK_CATEGORIES
 from chatwarden.web import queries
 from chatwarden.web.render import is_htmx, page
 from chatwarden.web.routes.common import back, opt_int, opt_str, settings_of, store_of
+from chatwarden.web.routes.incidents import opened_from
 from chatwarden.web.security import needs
 
 router = APIRouter(include_in_schema=False)
@@ -62,10 +64,13 @@ def finding(
 ) -> Response:
     f = queries.finding_for(store_of(request), actor, finding_id)
     nxt = review.review_queue(store_of(request), actor, status="open", after_id=finding_id, limit=1)
+    leak = f["status"] in ("confirmed", "escalated") and f["category"] in LEAK_CATEGORIES
     return page(
         request,
         "finding.html",
         f=f,
+        leak=leak,
+        incident=opened_from(store_of(request), finding_id) if leak else None,
         kinds=ESCALATION_KINDS,
         next_id=nxt[0]["id"] if nxt else None,
         four_eyes=settings_of(request).four_eyes_severities,

@@ -93,9 +93,30 @@
     if (el.tagName === "A" || el.tagName === "BUTTON") { el.click(); } else { el.focus(); }
   });
 
+  // Misconduct forms: offer only the outcomes allowed for the subject type and regime (the
+  // server checks them too).
+  function wireOutcomes(form) {
+    var allowed;
+    try { allowed = JSON.parse(form.getAttribute("data-allowed") || "{}"); } catch (err) { return; }
+    var st = form.querySelector('[name="subject_type"]');
+    var regime = form.querySelector('[name="regime"]');
+    var outcome = form.querySelector('[name="outcome"]');
+    if (!st || !regime || !outcome) { return; }
+    function narrow() {
+      var ok = allowed[st.value + " " + regime.value];
+      Array.prototype.forEach.call(outcome.options, function (o) {
+        o.disabled = !!ok && o.value !== "" && ok.indexOf(o.value) < 0;
+      });
+    }
+    st.addEventListener("change", narrow);
+    regime.addEventListener("change", narrow);
+    narrow();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var f = document.querySelector("form[data-progress]");
     if (f) { wireUpload(f); }
+    Array.prototype.forEach.call(document.querySelectorAll("form.outcome-form"), wireOutcomes);
     var flagged = document.getElementById("flagged");
     if (flagged) { flagged.scrollIntoView({ block: "center" }); }
   });
