@@ -561,3 +561,10 @@ def test_register_api_twins(web, clients):
     ps = clients["professional-standards"]
     r = ps.post(f"/api/misconduct/{web.ids['misconduct']}", json={"case_id": 2**70}, headers={"X-CSRF-Token": ps.csrf})
     assert r.status_code == 400 and r.json()["problems"] == [{"field": "case_id", "problem": "too large a number"}]
+    # a time whose offset moves it out of the calendar is a problem of the field, not a server error
+    r = _post(
+        do, "/incidents/report", title="t", description="d", aware_at="0001-01-01T00:00+14:00", personal_data="no"
+    )
+    assert r.status_code == 400 and "aware at" in _problems(r.text)
+    r = _post(do, f"/incidents/{web.ids['incident']}", aware_at="9999-12-31T23:59-10:00")
+    assert r.status_code == 400 and "not a time chatwarden can record" in r.text

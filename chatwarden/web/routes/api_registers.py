@@ -21,7 +21,7 @@ from chatwarden.registers.csvio import RecordError
 from chatwarden.registers.dashboard import alerts
 from chatwarden.web.routes.api import JSON, Id, ShortText, Text, ok
 from chatwarden.web.routes.common import store_of
-from chatwarden.web.routes.forms import only_known
+from chatwarden.web.routes.forms import checked, only_known
 from chatwarden.web.routes.incidents import REPORT_FIELDS as INCIDENT_REPORT_FIELDS
 from chatwarden.web.routes.misconduct import case_filters
 from chatwarden.web.routes.reg_devices import audit_options
@@ -221,25 +221,29 @@ def mark_reported(
     if body.reported_at:
         return saved(
             request,
-            lambda: incidents.update_incident(store_of(request), actor, incident_id, {"reported_at": body.reported_at}),
+            lambda: incidents.update_incident(
+                store_of(request), actor, incident_id, checked(incidents.SCHEMA, {"reported_at": body.reported_at})
+            ),
         )
     return saved(request, lambda: incidents.mark_reported(store_of(request), actor, incident_id))
 
 
 @router.post("/incidents/{incident_id}/ico", summary="Record the ICO decision (notify, or not with a reason)")
 def ico(request: Request, actor: Annotated[Actor, needs("incident.manage")], incident_id: Id, body: IcoIn) -> JSON:
-    return saved(
-        request,
-        lambda: incidents.record_ico_decision(
+    def work() -> Any:
+        if body.notified_at:
+            checked(incidents.SCHEMA, {"ico_notified_at": body.notified_at})
+        return incidents.record_ico_decision(
             store_of(request),
             actor,
             incident_id,
             body.decision,
             reason=body.reason,
             risk=body.risk,
-            notified_at=body.notified_at,
-        ),
-    )  # type: ignore[arg-type]  # text is read as London time
+            notified_at=body.notified_at,  # type: ignore[arg-type]  # text is read as London time
+        )
+
+    return saved(request, work)
 
 
 @router.post("/incidents/{incident_id}/assign", summary="Make someone responsible for an incident")

@@ -211,12 +211,20 @@ def _too_big(value: Any) -> bool:
 
 def checked(schema: Schema, values: Mapping[str, Any], what: str = "record") -> dict[str, Any]:
     """``values`` with whole numbers the store can hold (ids and counts beyond 2**62 are a
-    problem of the field, not a database error)."""
+    problem of the field, not a database error) and times inside the calendar."""
     problems = [
         (k, "too large a number")
         for k, v in values.items()
         if k in schema.names and schema.get(k).kind in ("int", "ints") and _too_big(v)
     ]
+    for k, v in values.items():
+        if k in schema.names and schema.get(k).kind == "datetime" and isinstance(v, str):
+            try:
+                schema.get(k).parse(v)
+            except OverflowError:  # an offset that moves the time out of the calendar
+                problems.append((k, "not a time chatwarden can record"))
+            except ValueError:
+                pass  # the use case reports it with the other problems
     if problems:
         raise RecordError(what, problems)
     return dict(values)

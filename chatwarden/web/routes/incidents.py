@@ -250,6 +250,8 @@ def _when(text: str | None, field: str) -> Any:
         return clocks.parse_datetime(text)
     except ValueError as exc:
         raise RecordError("incident", [(field, str(exc))]) from None
+    except OverflowError:
+        raise RecordError("incident", [(field, "not a time chatwarden can record")]) from None
 
 
 @router.post("/incidents/{incident_id}/reported")
