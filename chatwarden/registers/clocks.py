@@ -82,9 +82,9 @@ def parse_datetime(text: str) -> datetime:
         d, mo, y, h, mi, sec = (int(g) if g else 0 for g in m.groups())
         try:
             naive = datetime(y, mo, d, h, mi, sec)
-        except ValueError:
+            return from_london(naive)
+        except (ValueError, OverflowError):
             raise ValueError("not a real date and time") from None
-        return from_london(naive)
     if s.endswith(("Z", "z")):
         s = s[:-1] + "+00:00"
     try:
@@ -92,7 +92,10 @@ def parse_datetime(text: str) -> datetime:
     except ValueError:
         raise ValueError("not a date and time (use YYYY-MM-DD HH:MM, London time, or ISO 8601 with an "
                          "offset)") from None
-    return to_utc(value)
+    try:
+        return to_utc(value)
+    except OverflowError:
+        raise ValueError("outside the range of dates that can be stored") from None
 
 
 def parse_date(text: str) -> date:
