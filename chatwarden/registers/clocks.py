@@ -82,9 +82,12 @@ def parse_datetime(text: str) -> datetime:
         d, mo, y, h, mi, sec = (int(g) if g else 0 for g in m.groups())
         try:
             naive = datetime(y, mo, d, h, mi, sec)
-            return from_london(naive)
-        except (ValueError, OverflowError):
+        except ValueError:
             raise ValueError("not a real date and time") from None
+        try:
+            return from_london(naive)
+        except OverflowError:
+            raise ValueError("outside the range of dates that can be stored") from None
     if s.endswith(("Z", "z")):
         s = s[:-1] + "+00:00"
     try:
