@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from pathlib import Path
 
 import phonenumbers
 import pytest
 
 from chatwarden.detect.base import Hit
-from chatwarden.detect.identifiers import LABELS, IdentifierDetector, scan_text
+from chatwarden.detect.identifiers import LABELS, IdentifierDetector
 from chatwarden.detect.identifiers.checks import (
     cro_check_ok,
     licence_dob,

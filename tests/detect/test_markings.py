@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from chatwarden.detect.markings import LABELS, MarkingDetector, scan_text
+from chatwarden.detect.markings import LABELS, MarkingDetector
 from chatwarden.detect.text import detection_view
 
 DET = MarkingDetector()

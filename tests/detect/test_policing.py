@@ -4,7 +4,6 @@ trigger prefilter."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
