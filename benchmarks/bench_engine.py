@@ -54,6 +54,15 @@ def labelled() -> list:
     return [Message(i, base, "PC Test USER", r["text"], "message", i + 1, i + 1) for i, r in enumerate(load())]
 
 
+def identifier_corpus(n: int = 20_000) -> list:
+    """The short police-chat messages of benchmarks/bench_detect.py (the Presidio comparison)."""
+    from chatwarden.model import Message
+    from chatwarden.quality.identifier_corpus import generate
+
+    base = datetime(2025, 3, 1, 9, 0)
+    return [Message(i, base, "PC Test USER", text, "message", i + 1, i + 1) for i, (text, _gold) in enumerate(generate(n))]
+
+
 def measure(fn, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -73,7 +82,9 @@ def main() -> int:
 
     analyzer = Analyzer.default()
     chat = Chat("bench", None, "bench", "", "android", "dmy", "day>12", is_group=True)
-    corpora = {"team chat (generated)": team_chat(args.messages), "labelled police set": labelled()}
+    corpora = {"team chat (generated)": team_chat(args.messages),
+               "short messages with identifiers (bench_detect corpus)": identifier_corpus(),
+               "labelled police set": labelled()}
     rows = []
     for name, msgs in corpora.items():
         analyzer.analyse(chat, msgs[:200])  # load models once

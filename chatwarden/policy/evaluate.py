@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -61,6 +62,19 @@ def _describe(rule: Rule, trigger: Sequence[Finding]) -> str:
     return f"{rule.explanation} Evidence: " + " | ".join(parts)
 
 
+def _may_apply(rule: Rule, labels: frozenset[str]) -> bool:
+    """Cheap pre-check: could any/all matchers of ``rule`` be satisfied by these labels?"""
+    def present(m: Matcher) -> bool:
+        if "*" in m.label or "?" in m.label:
+            return any(fnmatch.fnmatchcase(lab, m.label) for lab in labels)
+        return m.label in labels
+
+    cond = rule.when
+    if cond.any and not any(present(m) for m in cond.any):
+        return False
+    return all(present(m) for m in cond.all)
+
+
 def evaluate(policy: Policy, messages: Sequence[Message], findings: Iterable[Finding]) -> list[Decision]:
     """Every decision for one chat, in message order (chat-level ones last)."""
     by_message: dict[int | None, list[Finding]] = defaultdict(list)
@@ -71,9 +85,14 @@ def evaluate(policy: Policy, messages: Sequence[Message], findings: Iterable[Fin
     rules = policy.active
     message_rules = [r for r in rules if r.scope == "message"]
     chat_rules = [r for r in rules if r.scope == "chat"]
+    candidates: dict[frozenset[str], list[Rule]] = {}
     for index in sorted(i for i in by_message if i is not None):
         group = by_message[index]
-        for rule in message_rules:
+        labels = frozenset(f.label for f in group)
+        relevant = candidates.get(labels)
+        if relevant is None:
+            relevant = candidates[labels] = [r for r in message_rules if _may_apply(r, labels)]
+        for rule in relevant:
             trigger = rule_applies(rule, group, kinds.get(index))
             if trigger:
                 out.append(_decision(rule, index, trigger))
