@@ -9,10 +9,10 @@ local[2].  Not a test; writes its section of ``docs/benchmarks/stream.md``.
    holding it all in memory.
 2. Runs each engine in its own process on the same file: ``local``, then Spark
    ``local[1]`` and ``local[2]`` (partitions = 4 x cores, ``spark.driver.memory`` 4g).
-3. Records wall seconds, rows/s, findings, the peak resident memory of the largest
-   process of the run (``ru_maxrss`` of the waited-for children: for Spark that is the JVM
-   or a Python worker, whichever was larger) and the local[2] / local[1] speed-up, and checks
-   every engine found the same number of findings.
+3. Records wall seconds, rows/s, findings, peak resident memory (sampled every 0.5 s over
+   the run's whole process tree: the sum, and the largest single process; for Spark the JVM
+   and its Python workers) and the local[2] / local[1] speed-up, and checks every engine
+   found the same number of findings.
 """
 
 from __future__ import annotations
@@ -91,21 +91,63 @@ def generate(path: Path, rows: int, chats: int, seed: int = 42) -> None:
             w.write_table(pa.table(cols, schema=INPUT_SCHEMA), row_group_size=250_000)
 
 
+def tree_rss(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
+    """(sum, largest) resident set size in bytes of ``root`` and all its descendants;
+    records each one's CPU seconds so far in ``cpu``."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, float] = {}
+    hz = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                parent[int(d.name)] = int(fields[1])
+                ticks[int(d.name)] = (int(fields[11]) + int(fields[12])) / hz
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, todo = {root}, [root]
+    while todo:
+        p = todo.pop()
+        for child, par in parent.items():
+            if par == p and child not in tree:
+                tree.add(child)
+                todo.append(child)
+    if cpu is not None:
+        for pid in tree:
+            if pid in ticks:
+                cpu[pid] = max(cpu.get(pid, 0.0), ticks[pid])
+    sizes = []
+    for pid in tree:
+        try:
+            sizes.append(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, IndexError, ValueError):
+            pass
+    return sum(sizes), max(sizes, default=0)
+
+
 def run(engine: str, src: Path, out: Path, detectors: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     load0 = os.getloadavg()[0]
     t0 = time.time()
-    p = subprocess.run([sys.executable, "-c", RUNNER, engine, str(src), str(out), detectors], env=env,
-                       capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, engine, str(src), str(out), detectors], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_sum = peak_one = 0
+    cpu: dict[int, float] = {}
+    while proc.poll() is None:
+        total, largest = tree_rss(proc.pid, cpu)
+        peak_sum, peak_one = max(peak_sum, total), max(peak_one, largest)
+        time.sleep(0.5)
+    stdout, stderr = proc.communicate()
     wall = time.time() - t0
-    if p.returncode != 0:
-        raise SystemExit(f"{engine} failed:\n{p.stderr[-3000:]}")
+    if proc.returncode != 0:
+        raise SystemExit(f"{engine} failed:\n{stderr[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    res = json.loads(p.stdout.strip().splitlines()[-1])
-    res.update(engine=engine, wall=wall, peak_mb=after.ru_maxrss / 1024, load=(load0, os.getloadavg()[0]),
-               cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
+    res = json.loads(stdout.strip().splitlines()[-1])
+    res.update(engine=engine, wall=wall, peak_mb=peak_sum / 2**20, peak_one_mb=peak_one / 2**20,
+               load=(load0, os.getloadavg()[0]),
+               cpu=max(sum(cpu.values()), (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)))
     return res
 
 
@@ -121,13 +163,15 @@ def write_doc(results: list[dict], rows: int, chats: int, detectors: str, gen_s:
              f"Measured {date.today().isoformat()} on {machine()}, by `benchmarks/bench_backscan.py --rows {rows} "
              f"--chats {chats} --detectors '{detectors}'`. Input: one Parquet file of {size_mb:,.0f} MiB "
              f"(generated in {gen_s:.0f} s). Seconds: the scan (for Spark, from the session being up to the output "
-             "written; JVM start-up excluded); peak RSS: the largest single process of the run; CPU: user+system "
-             "seconds of all processes of the run; load: the host's 1-minute load average before/after (the host "
+             "written; JVM start-up excluded); peak RSS: the run's whole process tree (largest single process in "
+             "brackets), sampled every 0.5 s; CPU: user+system "
+             "seconds of all processes of the run (sampled from /proc, so the last half second of a process may be "
+             "missed); load: the host's 1-minute load average before/after (the host "
              "is shared with other work).", "",
              "| engine | rows | findings | seconds | rows/s | CPU s | peak RSS | load |", "|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['engine']} | {r['rows']:,} | {r['findings']:,} | {r['seconds']:.0f} | "
-                     f"{r['rows'] / r['seconds']:,.0f} | {r['cpu']:.0f} | {r['peak_mb']:,.0f} MiB | "
+                     f"{r['rows'] / r['seconds']:,.0f} | {r['cpu']:.0f} | {r['peak_mb']:,.0f} MiB ({r['peak_one_mb']:,.0f}) | "
                      f"{r['load'][0]:.1f}/{r['load'][1]:.1f} |")
     lines.append("")
     if "local[1]" in by and "local[2]" in by:
@@ -140,8 +184,9 @@ def write_doc(results: list[dict], rows: int, chats: int, detectors: str, gen_s:
     lines += ["", END]
     text = DOC.read_text() if DOC.exists() else "# Streaming benchmarks\n\n"
     block = "\n".join(lines)
-    marker_start = START.replace(":start", f":{rows}:{detectors or 'all'}:start")
-    marker_end = END.replace(":end", f":{rows}:{detectors or 'all'}:end")
+    key = f"{rows}:{detectors or 'all'}:{'+'.join(r['engine'] for r in results)}"
+    marker_start = START.replace(":start", f":{key}:start")
+    marker_end = END.replace(":end", f":{key}:end")
     block = block.replace(START, marker_start).replace(END, marker_end)
     if marker_start in text:
         text = text[:text.index(marker_start)] + block + text[text.index(marker_end) + len(marker_end):]

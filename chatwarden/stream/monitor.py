@@ -128,10 +128,10 @@ class Monitor:
                 if now >= next_stats:
                     self._refresh_stats()
                     next_stats = now + STATS_EVERY
+                if now >= next_house:
+                    self._housekeeping()
+                    next_house = now + HOUSEKEEPING_EVERY
                 if not deliveries:
-                    if now >= next_house:
-                        self._housekeeping()
-                        next_house = now + HOUSEKEEPING_EVERY
                     if self.stop_when_idle is not None and now - idle_since >= self.stop_when_idle:
                         break
                     continue
