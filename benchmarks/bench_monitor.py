@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ def machine() -> str:
 def quantile_from_metrics(texts: list[str], name: str, q: float) -> float | None:
     buckets: dict[float, float] = {}
     for text in texts:
-        for m in re.finditer(rf'^{name}_bucket{{le="([^"]+)"}} (\S+)$', text, re.M):
+        for m in re.finditer(rf'^{name}_bucket{{le="([^"]+)"}} (\S+)$', text, re.MULTILINE):
             le = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
             buckets[le] = buckets.get(le, 0) + float(m.group(2))
     if not buckets:
@@ -165,7 +165,7 @@ def run_case(n: int, consumers: int, detectors: str, batch: int) -> dict:
         store.close()
         if isinstance(last, str):
             last = datetime.fromisoformat(last)
-        last_epoch = (last if last.tzinfo else last.replace(tzinfo=timezone.utc)).timestamp()  # stored_at is UTC
+        last_epoch = (last if last.tzinfo else last.replace(tzinfo=UTC)).timestamp()  # stored_at is UTC
         elapsed = last_epoch - t0
         return {
             "n": n, "consumers": consumers, "detectors": detectors or "all registered", "stored": stored,

@@ -17,7 +17,7 @@ DETECTORS_OPT = click.option("--detectors", default=None,
                                   "empty = all registered).")
 
 
-def _detectors(option: str | None, settings) -> tuple[str, ...]:  # noqa: ANN001
+def _detectors(option: str | None, settings) -> tuple[str, ...]:
     if option is not None:
         return tuple(d.strip() for d in option.split(",") if d.strip())
     return tuple(settings.stream_detectors)
@@ -81,7 +81,7 @@ def monitor_cmd(consumer: str | None, batch: int | None, metrics_port: int | Non
             summary = mon.run()
         except ChatwardenError:
             raise
-        except Exception as exc:  # noqa: BLE001 - the intake went away
+        except Exception as exc:
             import redis
 
             if isinstance(exc, (redis.RedisError, ConnectionError)):
@@ -102,7 +102,7 @@ def intake_group() -> None:
     """Message envelopes: check them, put them on the intake, see the intake's state."""
 
 
-def _read_lines(file: str):  # noqa: ANN202
+def _read_lines(file: str):
     fh = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     try:
         for n, line in enumerate(fh, 1):
@@ -178,7 +178,7 @@ def intake_push_cmd(file: str, dedup: bool) -> None:
         flush()
     except OSError as exc:
         raise InputError(f"{file}: cannot read ({exc.strerror})") from None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         import redis
 
         if isinstance(exc, (redis.RedisError, ConnectionError)):

@@ -33,7 +33,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ OUTPUT_DDL = ", ".join(f"{f.name} {_t}" for f, _t in zip(OUTPUT_SCHEMA, [
 _ANALYZERS: dict[tuple, Any] = {}
 
 
-def _analyzer(detectors: tuple[str, ...], policy_dir: str):  # noqa: ANN202
+def _analyzer(detectors: tuple[str, ...], policy_dir: str):
     key = (detectors, policy_dir)
     if key not in _ANALYZERS:
         from chatwarden.analysis import Analyzer
@@ -134,7 +134,7 @@ def _row_envelope(row: dict[str, Any]) -> tuple[Envelope | None, list[str]]:
         "version": 1, "source": row.get("source"), "account": row.get("account"), "device": row.get("device"),
         "chat": {"id": row.get("chat_id"), "name": row.get("chat_name"), "is_group": row.get("is_group")},
         "message_id": row.get("message_id"),
-        "timestamp": None if ts is None else ts.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "timestamp": None if ts is None else ts.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "kind": row.get("kind"), "text": row.get("text"), "edited": bool(row.get("edited") or False),
     }
     kind = row.get("kind")
@@ -191,7 +191,7 @@ def detect_batches(batches: Iterable[pa.RecordBatch], *, detectors: Sequence[str
         yield out.take()
 
 
-def _flush_chunk(analyzer, state: _ChatState, out: _Out, tz: str) -> None:  # noqa: ANN001
+def _flush_chunk(analyzer, state: _ChatState, out: _Out, tz: str) -> None:
     from chatwarden.policy import evaluate
 
     engine, policy = analyzer.engine, analyzer.policy
@@ -225,7 +225,7 @@ def _flush_chunk(analyzer, state: _ChatState, out: _Out, tz: str) -> None:  # no
     state.envs, state.idents = [], []
 
 
-def _finish_chat(analyzer, state: _ChatState, out: _Out, tz: str) -> None:  # noqa: ANN001
+def _finish_chat(analyzer, state: _ChatState, out: _Out, tz: str) -> None:
     from chatwarden.policy import evaluate
 
     if state.envs:
@@ -270,7 +270,7 @@ def _emit(out: _Out, state: _ChatState, d: Decision, env: Envelope | None, ident
     if env is not None:
         row.update({
             "message_id": env.message_id, "identity": ident, "seq": seq_of(env, ident),
-            "timestamp": env.timestamp.astimezone(timezone.utc), "sender_id": env.sender_id,
+            "timestamp": env.timestamp.astimezone(UTC), "sender_id": env.sender_id,
             "sender_name": env.sender_name, "sender_phone": env.sender_phone, "kind": env.kind, "text": env.text,
             "edited": env.edited, "device": env.device,
             "attachments": orjson.dumps(env.to_dict()["attachments"]).decode() if env.attachments else None,
@@ -333,7 +333,7 @@ def exports_to_parquet(folder: Path, dest: Path, *, tz: str = "Europe/London", d
                     cols["chat_name"].append(pre.name)
                     cols["is_group"].append(pre.is_group)
                     cols["message_id"].append(ident(m))
-                    cols["timestamp"].append(m.timestamp.replace(tzinfo=zone).astimezone(timezone.utc))
+                    cols["timestamp"].append(m.timestamp.replace(tzinfo=zone).astimezone(UTC))
                     system = m.is_system
                     cols["sender_id"].append(None)
                     cols["sender_name"].append(None if system else (m.sender or m.sender_phone or "unknown"))
@@ -480,7 +480,7 @@ def _bucketise(dataset: ds.Dataset, tmp: Path, k: int) -> list[Path]:
 
 
 def spark_session(master: str = "", remote: str = "", app: str = "chatwarden-backscan",
-                  config: dict[str, str] | None = None):  # noqa: ANN201
+                  config: dict[str, str] | None = None):
     import sys
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -497,7 +497,7 @@ def spark_session(master: str = "", remote: str = "", app: str = "chatwarden-bac
     return b.getOrCreate()
 
 
-def run_spark(input_path: str | os.PathLike[str], output: str | os.PathLike[str], *, spark=None,  # noqa: ANN001
+def run_spark(input_path: str | os.PathLike[str], output: str | os.PathLike[str], *, spark=None,
               master: str = "", remote: str = "", partitions: int | None = None, detectors: Sequence[str] = (),
               policy_dir: str = "", tz: str = "Europe/London") -> BackscanResult:
     from pyspark.sql import functions as F
@@ -555,7 +555,7 @@ def read_findings(output: str | os.PathLike[str], record_type: str = "finding") 
     return ds.dataset(files, format="parquet").to_table()
 
 
-def load_into_store(store, output: str | os.PathLike[str], *, actor, tz: str = "Europe/London",  # noqa: ANN001
+def load_into_store(store, output: str | os.PathLike[str], *, actor, tz: str = "Europe/London",
                     batch: int = 5000) -> dict[str, int]:
     """Load a back-scan's findings, with the messages they are about, into the store:
     one transaction per ``batch`` findings, idempotent (messages by identity, findings by

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -203,8 +203,8 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _iso(dt: datetime) -> str:
-    if dt.utcoffset() == timezone.utc.utcoffset(None):
-        return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if dt.utcoffset() == UTC.utcoffset(None):
+        return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return dt.isoformat()
 
 

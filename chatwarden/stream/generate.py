@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chatwarden.stream.envelope import VERSION
 
@@ -42,7 +42,7 @@ def envelopes(n: int, *, chats: int = 200, seed: int = 7, source: str = "archive
               start: datetime | None = None, prefix: str = "m") -> Iterator[dict]:
     """``n`` envelope dicts spread over ``chats`` chats, in time order."""
     rnd = random.Random(seed)
-    t = start or datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    t = start or datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     for i in range(n):
         c = rnd.randrange(chats)
         t += timedelta(milliseconds=rnd.randrange(50, 2000))

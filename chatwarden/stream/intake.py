@@ -98,14 +98,14 @@ class Intake(abc.ABC):
     def stats(self) -> IntakeStats:
         """Counts for metrics and readiness."""
 
-    def housekeeping(self) -> None:  # noqa: B027 - optional
+    def housekeeping(self) -> None:
         """Periodic upkeep (trim acknowledged entries, drop idle consumers)."""
 
     @abc.abstractmethod
     def ping(self) -> bool:
         """True when the intake can be reached."""
 
-    def close(self) -> None:  # noqa: B027 - optional
+    def close(self) -> None:
         """Release connections."""
 
 

@@ -96,7 +96,7 @@ class Metrics:
         with self.lock:
             self.errors[kind] = self.errors.get(kind, 0) + 1
 
-    def set_stats(self, stats) -> None:  # noqa: ANN001 - IntakeStats
+    def set_stats(self, stats) -> None:
         with self.lock:
             self.gauges.update(lag=stats.lag, pending=stats.pending, stream_length=stats.length,
                                dead_letters=stats.dead_letters, consumers=stats.consumers)
@@ -180,7 +180,7 @@ class MetricsServer:
             server_version = "chatwarden"
             sys_version = ""
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
                     self._send(200, outer.metrics.render(), "text/plain; version=0.0.4; charset=utf-8")
@@ -205,7 +205,7 @@ class MetricsServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args) -> None:
                 return
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)

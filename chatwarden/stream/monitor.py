@@ -227,7 +227,7 @@ class Monitor:
         self._store(good[:mid], t0)
         self._store(good[mid:], t0)
 
-    def _commit(self, items: list[Item], ids: list[str]):  # noqa: ANN202
+    def _commit(self, items: list[Item], ids: list[str]):
         with self.store.read() as rconn:
             prepared = self.writer.prepare(rconn, items)
         with self.store.transaction() as conn:

@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -449,7 +449,7 @@ class StreamWriter:
                 "message_id": mid, "chat_id": chat_id, "source": env.source, "account": env.account,
                 "device": env.device, "platform_id": env.message_id, "envelope_sha256": it.sha256,
                 "intake_ref": it.intake_ref, "attachment_refs": [a.ref for a in env.attachments] or None,
-                "sent_at": env.timestamp.astimezone(timezone.utc), "received_at": env.received_at, "stored_at": now,
+                "sent_at": env.timestamp.astimezone(UTC), "received_at": env.received_at, "stored_at": now,
             })
             self._pending_findings[mid] = cb.text_findings.get(m.index, [])
         if not prov:
@@ -567,7 +567,7 @@ class StreamWriter:
                 "chat_id": chat_id, "source": env.source, "account": env.account, "device": env.device,
                 "platform_id": env.message_id, "envelope_sha256": hashlib.sha256(env.to_json()).hexdigest(),
                 "intake_ref": "backscan", "attachment_refs": [a.ref for a in env.attachments] or None,
-                "sent_at": env.timestamp.astimezone(timezone.utc), "received_at": env.received_at, "stored_at": now,
+                "sent_at": env.timestamp.astimezone(UTC), "received_at": env.received_at, "stored_at": now,
             }
         pairs = list(msg_rows)
         existing = self._existing(conn, pairs) if pairs else set()
@@ -725,4 +725,4 @@ def count_messages(conn: Connection) -> int:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -29,7 +29,7 @@ import binascii
 import hashlib
 import hmac
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -81,7 +81,7 @@ def _timestamp(value: Any) -> str | None:
         secs = int(value)
     except (TypeError, ValueError):
         return None
-    return datetime.fromtimestamp(secs, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(secs, UTC).isoformat().replace("+00:00", "Z")
 
 
 def map_message(msg: dict, account: str, contacts: dict[str, str], received: str) -> dict:
@@ -143,7 +143,7 @@ def map_payload(payload: Any) -> tuple[list[dict], list[str], int]:
     envelopes: list[dict] = []
     problems: list[str] = []
     ignored = 0
-    received = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    received = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         return [], ["payload: object is not whatsapp_business_account"], 0
     for e_i, entry in enumerate(payload.get("entry") or []):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -52,7 +52,7 @@ def envelope_table(n: int, chats: int, seed: int) -> pa.Table:
         rows["attachments"].append(atts)
         rows["event"].append(event)
     rows["text"][3] = None  # not a valid envelope: a reject row
-    rows["timestamp"][8] = datetime(1990, 1, 1, tzinfo=timezone.utc)  # another
+    rows["timestamp"][8] = datetime(1990, 1, 1, tzinfo=UTC)  # another
     rows["message_id"][20] = rows["message_id"][19]  # the same message twice in the archive
     rows["chat_id"][20] = rows["chat_id"][19]
     table = pa.Table.from_pydict(rows, schema=backscan.INPUT_SCHEMA)
@@ -66,7 +66,7 @@ def canonical(output: Path, record_type: str = "finding") -> list[tuple]:
     for r in t.to_pylist():
         ts = r.get("timestamp")
         if ts is not None:
-            r["timestamp"] = ts.astimezone(timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+            r["timestamp"] = ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
         rows.append(tuple(r.get(c) for c in sorted(cols)))
     return sorted(rows, key=repr)
 

@@ -10,7 +10,7 @@ from stream_helpers import free_port, good_envelope
 from chatwarden.cli import main
 
 
-def write_jsonl(path, rows) -> str:  # noqa: ANN001
+def write_jsonl(path, rows) -> str:
     path.write_bytes(b"".join((r if isinstance(r, bytes) else orjson.dumps(r)) + b"\n" for r in rows))
     return str(path)
 

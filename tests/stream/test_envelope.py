@@ -4,7 +4,7 @@ the shipped JSON Schema agreeing with the validator, and the mapping to a Messag
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jsonschema
 import orjson
@@ -147,7 +147,7 @@ def test_bad_json_and_surrogates():
 def test_round_trip_and_message_mapping():
     env = parse_envelope(orjson.dumps(good_envelope(attachments=[ATT])))
     assert parse_envelope(env.to_json()) == env
-    assert env.timestamp == datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc)
+    assert env.timestamp == datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
     m = env.to_message(3, "Europe/London")
     assert m.index == 3 and m.timestamp == datetime(2026, 5, 1, 9, 30)  # BST wall-clock, like exports
     assert m.sender == "PC Sam OKAFOR" and m.sender_phone == "+447700900123"

@@ -25,13 +25,13 @@ from chatwarden.stream.kafka_intake import KafkaIntake, parse_options
 from chatwarden.stream.monitor import Monitor
 
 pytest.importorskip("confluent_kafka", reason="confluent-kafka is not installed (pip install 'chatwarden[scale]')")
-from confluent_kafka import TopicPartition  # noqa: E402
+from confluent_kafka import TopicPartition
 
 PARTITIONS = 3
 
 
 class FakeMessage:
-    def __init__(self, topic, partition, offset, key, value, headers, ts):  # noqa: ANN001
+    def __init__(self, topic, partition, offset, key, value, headers, ts):
         self._t, self._p, self._o, self._k, self._v, self._h, self._ts = topic, partition, offset, key, value, headers, ts
 
     def error(self): return None
@@ -66,25 +66,25 @@ class FakeProducer:
         self.broker = broker
         self.pending = []
 
-    def produce(self, topic, value=None, key=None, headers=None, on_delivery=None):  # noqa: ANN001
+    def produce(self, topic, value=None, key=None, headers=None, on_delivery=None):
         parts = self.broker.log(topic)
         p = zlib.crc32(key) % PARTITIONS if key else 0
         msg = FakeMessage(topic, p, len(parts[p]), key, value, headers or [], int(time.time() * 1000))
         parts[p].append(msg)
         self.pending.append((on_delivery, msg))
 
-    def poll(self, _timeout=0):  # noqa: ANN001
+    def poll(self, _timeout=0):
         for cb, msg in self.pending:
             if cb:
                 cb(None, msg)
         n, self.pending = len(self.pending), []
         return n
 
-    def flush(self, _timeout=None):  # noqa: ANN001
+    def flush(self, _timeout=None):
         self.poll()
         return 0
 
-    def list_topics(self, topic=None, timeout=None):  # noqa: ANN001
+    def list_topics(self, topic=None, timeout=None):
         return {"topics": list(self.broker.logs)}
 
 
@@ -97,12 +97,12 @@ class FakeConsumer:
         self.position: dict[int, int] = {}
         self.closed = False
 
-    def subscribe(self, topics):  # noqa: ANN001
+    def subscribe(self, topics):
         self.topic = topics[0]
         for p in range(PARTITIONS):
             self.position[p] = self.broker.offsets.get((self.group, self.topic, p), 0)
 
-    def consume(self, num_messages=1, timeout=-1):  # noqa: ANN001
+    def consume(self, num_messages=1, timeout=-1):
         out = []
         parts = self.broker.log(self.topic)
         for p in range(PARTITIONS):
@@ -113,7 +113,7 @@ class FakeConsumer:
             time.sleep(min(timeout, 0.05))
         return out
 
-    def commit(self, offsets=None, asynchronous=True):  # noqa: ANN001
+    def commit(self, offsets=None, asynchronous=True):
         assert asynchronous is False
         for tp in offsets:
             self.broker.offsets[(self.group, tp.topic, tp.partition)] = tp.offset
@@ -121,23 +121,23 @@ class FakeConsumer:
     def assignment(self):
         return [TopicPartition(self.topic, p) for p in range(PARTITIONS)]
 
-    def committed(self, partitions, timeout=None):  # noqa: ANN001
+    def committed(self, partitions, timeout=None):
         return [TopicPartition(tp.topic, tp.partition, self.broker.offsets.get((self.group, tp.topic, tp.partition), -1001))
                 for tp in partitions]
 
-    def get_watermark_offsets(self, tp, timeout=None, cached=False):  # noqa: ANN001
+    def get_watermark_offsets(self, tp, timeout=None, cached=False):
         return 0, len(self.broker.log(tp.topic)[tp.partition])
 
     def close(self):
         self.closed = True
 
 
-def fake_intake(broker: FakeBroker, settings, consumer: str) -> KafkaIntake:  # noqa: ANN001
+def fake_intake(broker: FakeBroker, settings, consumer: str) -> KafkaIntake:
     return KafkaIntake("fake:9092", settings.kafka_topic, settings.kafka_dead_letter_topic, settings.consumer_group,
                        consumer, consumer_factory=broker.consumer, producer_factory=broker.producer)
 
 
-def monitor(settings, intake, **kw) -> Monitor:  # noqa: ANN001
+def monitor(settings, intake, **kw) -> Monitor:
     store = Store.open(settings)
     return Monitor(store, Analyzer.default(detectors=["identifiers", "markings"]), intake, settings,
                    actor=Actor.system("monitor"), block_ms=50, **kw)
@@ -173,7 +173,7 @@ def test_crash_before_commit_redelivers_without_duplicates(settings):
     a = monitor(settings, fake_intake(broker, settings, "a"), batch=200)
     real_ack, calls = a.intake.ack, []
 
-    def ack_then_die(deliveries):  # noqa: ANN001
+    def ack_then_die(deliveries):
         calls.append(len(deliveries))
         if len(calls) == 2:
             raise KeyboardInterrupt  # stored, offsets not committed: killed mid-way

@@ -28,7 +28,7 @@ from chatwarden.store import Store
 from chatwarden.store.tables import audit_log, findings, messages, scans, stream_messages
 from chatwarden.stream.envelope import parse_envelope
 from chatwarden.stream.generate import envelopes
-from chatwarden.stream.metrics import Metrics, MetricsServer
+from chatwarden.stream.metrics import MetricsServer
 from chatwarden.stream.monitor import Monitor
 from chatwarden.stream.redis_intake import RedisIntake
 
@@ -135,7 +135,7 @@ def _monitor(settings, consumer: str, **kw) -> Monitor:
     return Monitor(store, analyzer, intake, settings, actor=Actor.system("monitor"), **kw)
 
 
-def _push(settings, envs) -> RedisIntake:  # noqa: ANN001
+def _push(settings, envs) -> RedisIntake:
     intake = RedisIntake.from_settings(settings, "producer")
     intake.push_many([(orjson.dumps(e), None, None) for e in envs])
     return intake
@@ -146,7 +146,7 @@ def test_crash_between_commit_and_ack_is_harmless(stream_settings):
     _push(stream_settings, envs)
     first = _monitor(stream_settings, "first", batch=300, block_ms=100)
 
-    def crash(_deliveries):  # noqa: ANN001
+    def crash(_deliveries):
         raise KeyboardInterrupt  # the process dies after the commit, before XACK
 
     first.intake.ack = crash
@@ -167,7 +167,7 @@ def test_failing_envelope_is_isolated_and_dead_lettered(stream_settings):
     mon = _monitor(stream_settings, "m", batch=50, block_ms=100, stop_when_idle=0.3)
     real = mon.analyzer.engine.text_findings
 
-    def text_findings(msgs):  # noqa: ANN001
+    def text_findings(msgs):
         if any(m.text == "BOOM" for m in msgs):
             raise RuntimeError("detector crashed")
         return real(msgs)

@@ -19,7 +19,7 @@ from chatwarden.stream.pipeline import Item, StreamWriter, envelope_hash
 ACTOR = Actor.system("monitor")
 
 
-def items(envs) -> list[Item]:  # noqa: ANN001
+def items(envs) -> list[Item]:
     out = []
     for i, e in enumerate(envs):
         data = orjson.dumps(e)
@@ -27,7 +27,7 @@ def items(envs) -> list[Item]:  # noqa: ANN001
     return out
 
 
-def count(conn, table) -> int:  # noqa: ANN001
+def count(conn, table) -> int:
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 

@@ -31,19 +31,19 @@ class ListIntake(Intake):
         self.rejected: list[tuple[bytes, str, str]] = []
         self.fail = False
 
-    def push(self, data, *, key=None, dedup_key=None):  # noqa: ANN001
+    def push(self, data, *, key=None, dedup_key=None):
         if self.fail:
             raise ConnectionError("down")
         self.pushed.append((data, key, dedup_key))
         return True
 
     def ensure_group(self): ...
-    def read(self, count, block_ms): return []  # noqa: ANN001
-    def claim_stale(self, min_idle_ms, count): return []  # noqa: ANN001
-    def ack(self, deliveries): ...  # noqa: ANN001
-    def dead_letter(self, delivery, reason): ...  # noqa: ANN001
+    def read(self, count, block_ms): return []
+    def claim_stale(self, min_idle_ms, count): return []
+    def ack(self, deliveries): ...
+    def dead_letter(self, delivery, reason): ...
 
-    def reject(self, data, reason, origin):  # noqa: ANN001
+    def reject(self, data, reason, origin):
         self.rejected.append((data, reason, origin))
 
     def stats(self): return IntakeStats(0, 0, 0, 0, 0)
@@ -69,7 +69,7 @@ def client_for(intake: Intake, **settings) -> TestClient:
     return TestClient(app)
 
 
-def post(client: TestClient, body: bytes, signature: str | None):  # noqa: ANN201
+def post(client: TestClient, body: bytes, signature: str | None):
     headers = {"Content-Type": "application/json"}
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
