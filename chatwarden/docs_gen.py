@@ -34,7 +34,8 @@ def cli_reference() -> str:
              "Generated from each command's `--help` by `python -m chatwarden.docs_gen`; a test fails when",
              "this file is stale.\n"]
     for path, cmd in _walk(main, ["chatwarden"]):
-        with click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100) as ctx:
+        with click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100,
+                           help_option_names=["-h", "--help"]) as ctx:
             text = cmd.get_help(ctx)
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text}\n```\n")
     return "\n".join(parts)

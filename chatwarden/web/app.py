@@ -88,6 +88,8 @@ def create_app(
     app.state.login_limiter = LoginLimiter(*login_rate)
     for router in ROUTERS:  # flat: every route is a plain APIRoute in app.routes (the permission test walks them)
         app.router.routes.extend(router.routes)
+    if settings.webhook_app_secret and settings.webhook_verify_token:
+        _mount_webhook(app, settings)
     app.mount("/static", StaticFiles(packages=[("chatwarden.web", "static")]), name="static")
     _error_handlers(app)
     env = app.state.templates
@@ -100,6 +102,21 @@ def create_app(
         error_page=lambda rid, status, is_api: error_body(env, rid, status, is_api),
     )
     return app
+
+
+def _mount_webhook(app: FastAPI, settings: Settings) -> None:
+    """The WhatsApp Business Cloud API webhook (chatwarden.stream.webhook), mounted only when
+    its verify token and app secret are configured.  Messages go to the configured intake
+    (Redis Streams or Kafka) for `chatwarden monitor`."""
+    from chatwarden.stream.intake import make_intake
+    from chatwarden.stream.webhook import webhook_router
+    from chatwarden.web.security import signed
+
+    intake = make_intake(settings, "webhook")
+    for route in webhook_router(settings, intake).routes:
+        app.add_api_route(route.path, route.endpoint, methods=list(route.methods), dependencies=[signed()],
+                          include_in_schema=False)
+    app.state.webhook_intake = intake  # closed with the process (connections are per request)
 
 
 def _is_api(request: Request) -> bool:

@@ -67,7 +67,7 @@ class TooManyAttempts(Exception):
 class Guard:
     """The dependency behind :func:`needs` and :func:`public`."""
 
-    def __init__(self, actions: tuple[str, ...], *, is_public: bool = False) -> None:
+    def __init__(self, actions: tuple[str, ...], *, is_public: bool = False, signed: bool = False) -> None:
         for a in actions:
             if a not in ACTIONS:
                 raise KeyError(f"unregistered permission action {a!r}")
@@ -75,8 +75,11 @@ class Guard:
             raise ValueError("a route must name at least one permission action (or be declared public)")
         self.actions = actions
         self.is_public = is_public
+        self.signed = signed  # authenticated by a request signature the route checks itself
 
     def __repr__(self) -> str:
+        if self.signed:
+            return "signed()"
         return "public()" if self.is_public else f"needs({', '.join(map(repr, self.actions))})"
 
     async def __call__(self, request: Request) -> Actor | None:
@@ -102,6 +105,13 @@ def needs(*actions: str) -> Any:
 def public() -> Any:
     """Declare a route that needs no sign-in (login, health checks)."""
     return Depends(Guard((), is_public=True))
+
+
+def signed() -> Any:
+    """Declare a route that is authenticated by a signature over the request (the WhatsApp
+    Business webhook: X-Hub-Signature-256), not by a session; it answers with single words
+    and reveals no data."""
+    return Depends(Guard((), is_public=True, signed=True))
 
 
 def declared(route: BaseRoute) -> list[Guard]:
