@@ -43,6 +43,7 @@ def _has_emoji(text: str) -> bool:
     return any(unicodedata.category(c) in ("So", "Sk", "Cs") or ord(c) >= 0x1F000 for c in text)
 
 
+@lru_cache(maxsize=8192)  # a stream re-judges a chat's roster whenever someone new speaks
 def display_name_problem(name: str) -> str | None:
     """Why ``name`` is not "full name and rank or band/role", or None when it is."""
     if _has_emoji(name):

@@ -62,6 +62,9 @@ def _describe(rule: Rule, trigger: Sequence[Finding]) -> str:
     return f"{rule.explanation} Evidence: " + " | ".join(parts)
 
 
+MAX_SHORTLISTS = 4096  # distinct label sets remembered per policy
+
+
 def _may_apply(rule: Rule, labels: frozenset[str]) -> bool:
     """Cheap pre-check: could any/all matchers of ``rule`` be satisfied by these labels?"""
     def present(m: Matcher) -> bool:
@@ -82,15 +85,20 @@ def evaluate(policy: Policy, messages: Sequence[Message], findings: Iterable[Fin
         by_message[f.message_index].append(f)
     kinds = {m.index: m.kind for m in messages}
     out: list[Decision] = []
-    rules = policy.active
-    message_rules = [r for r in rules if r.scope == "message"]
-    chat_rules = [r for r in rules if r.scope == "chat"]
-    candidates: dict[frozenset[str], list[Rule]] = {}
+    scoped = policy.shortlists.get("scope")
+    if scoped is None:
+        rules = policy.active
+        scoped = policy.shortlists["scope"] = ([r for r in rules if r.scope == "message"],
+                                               [r for r in rules if r.scope == "chat"])
+    message_rules, chat_rules = scoped
+    candidates: dict[frozenset[str], list[Rule]] = policy.shortlists.setdefault("labels", {})
     for index in sorted(i for i in by_message if i is not None):
         group = by_message[index]
         labels = frozenset(f.label for f in group)
         relevant = candidates.get(labels)
         if relevant is None:
+            if len(candidates) > MAX_SHORTLISTS:
+                candidates.clear()
             relevant = candidates[labels] = [r for r in message_rules if _may_apply(r, labels)]
         for rule in relevant:
             trigger = rule_applies(rule, group, kinds.get(index))

@@ -7,7 +7,7 @@ records it, so a later re-evaluation with a changed policy is visible.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +21,9 @@ class Policy:
     rules: tuple[Rule, ...]
     version: str
     source: str
+    # filled by chatwarden.policy.evaluate: the rules worth trying for a set of finding
+    # labels, so a stream of one-message batches does not re-filter every rule each time
+    shortlists: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def active(self) -> tuple[Rule, ...]:
