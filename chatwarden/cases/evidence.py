@@ -8,10 +8,17 @@ blob store), its media re-hashed, transcripts with the findings marked, RSMF, th
 custody and a SHA-256 manifest.  The package row then tracks the hand-offs the guidance
 requires: exported -> uploaded to the evidence system (reference) -> recorded on the
 records system (reference) -> supervisor informed; :func:`outstanding` lists what is left.
+
+A chat that arrived through the message stream (``chatwarden monitor``) has no export file:
+its package's "original" is a canonical JSON Lines rendering of the messages as stored, each
+with the SHA-256 of its envelope as received and its intake reference, written when the
+package is made (the custody log says so).  Annex 1 still applies: where the handset is
+available, export the chat from it and import that too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -22,11 +29,22 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from chatwarden.errors import NotFoundError, WorkflowError
-from chatwarden.model import Actor, Citation, Decision, Span
+from chatwarden.model import Actor, Chat, Citation, Decision, Message, Span
 from chatwarden.permissions import require
 from chatwarden.store import Store, audit
-from chatwarden.store.records import IdentityCounter
-from chatwarden.store.tables import cases, custody, evidence_packages, exports, findings, messages
+from chatwarden.store.records import IdentityCounter, row_to_message
+from chatwarden.store.tables import (
+    cases,
+    chats,
+    custody,
+    evidence_packages,
+    exports,
+    findings,
+    messages,
+    stream_messages,
+)
+
+STREAM_PLATFORM = "stream"  # chatwarden.stream.pipeline's capture exports
 
 HANDOFFS = {
     "uploaded": ("evidence_ref", "uploaded_at"),
@@ -67,16 +85,25 @@ def build_for_case(store: Store, actor: Actor, case_id: int, *, out_dir: str | o
         for export_id, frows in by_export.items():
             exp = conn.execute(select(exports).where(exports.c.id == export_id)).mappings().one()
             with tempfile.TemporaryDirectory() as tmp:
-                original = Path(tmp) / exp["file_name"]
-                shutil.copyfile(store.blobs.path(exp["blob"]), original)
-                chat, msgs, warnings = parse_export(original, date_order=exp["date_order"] if exp["date_order_reason"] == "hint" else None)
-                ident = IdentityCounter()
-                index_of = {ident(m): m.index for m in msgs}
+                if exp["platform"] == STREAM_PLATFORM:
+                    original, chat, msgs, index_of = _stream_capture(conn, exp, Path(tmp))
+                    warnings = []
+                else:
+                    original = Path(tmp) / exp["file_name"]
+                    shutil.copyfile(store.blobs.path(exp["blob"]), original)
+                    chat, msgs, warnings = parse_export(
+                        original, date_order=exp["date_order"] if exp["date_order_reason"] == "hint" else None)
+                    ident = IdentityCounter()
+                    index_of = {ident(m): m.index for m in msgs}
                 decisions = [_decision(r, index_of) for r in frows]
                 entries = [CustodyEntry(_aware(c["at"]), c["actor"], c["action"], c["detail"])
                            for c in conn.execute(select(custody).where(custody.c.export_id == export_id)
                                                  .order_by(custody.c.id)).mappings()]
                 stamp = _now()
+                if exp["platform"] == STREAM_PLATFORM:
+                    entries.append(CustodyEntry(stamp, actor.name, "rendered", (
+                        f"{len(msgs)} streamed messages rendered from the store as {chat.source} "
+                        f"(SHA-256 {chat.sha256}) to stand as this package's original")))
                 target = dest_root / f"{case['ref']}-{exp['sha256'][:12]}-{stamp:%Y%m%dT%H%M%SZ}.zip"
                 info = build_package(target, export_path=original, chat=chat, messages=msgs, decisions=decisions,
                                      custody=entries, case_ref=case["ref"], created_by=actor.name,
@@ -95,6 +122,58 @@ def build_for_case(store: Store, actor: Actor, case_id: int, *, out_dir: str | o
             built.append({"id": pid, "path": str(target), "manifest_sha256": info.manifest_sha256,
                           "zip_sha256": info.zip_sha256, "export_sha256": exp["sha256"]})
     return built
+
+
+def _stream_capture(conn: Any, exp: Any, tmp: Path) -> tuple[Path, Chat, list[Message], dict[str, int]]:
+    """Render a streamed chat's stored messages as the package's original (JSON Lines, one
+    header line, then one line per message in order) and read them back as messages."""
+    import orjson
+
+    chat_row = conn.execute(select(chats).where(chats.c.id == exp["chat_id"])).mappings().one()
+    rows = conn.execute(
+        select(messages, stream_messages.c.envelope_sha256, stream_messages.c.intake_ref,
+               stream_messages.c.platform_id, stream_messages.c.source, stream_messages.c.account,
+               stream_messages.c.device, stream_messages.c.received_at, stream_messages.c.stored_at)
+        .select_from(messages.outerjoin(stream_messages, stream_messages.c.message_id == messages.c.id))
+        .where(messages.c.chat_id == exp["chat_id"], messages.c.disposed.is_(False))
+        .order_by(messages.c.seq)).mappings().all()
+    if not rows:
+        raise WorkflowError(f"chat {exp['chat_id']}: no stored messages left to preserve")
+    path = tmp / f"stream-capture-chat-{exp['chat_id']}.jsonl"
+    digest = hashlib.sha256()
+    msgs: list[Message] = []
+    index_of: dict[str, int] = {}
+
+    def stamp(v: Any) -> str | None:
+        return None if v is None else (v.isoformat() if isinstance(v, datetime) else str(v))
+
+    with open(path, "wb") as fh:
+        head = orjson.dumps({"chatwarden": "stream capture", "chat_id": exp["chat_id"], "chat": chat_row["name"],
+                             "messages": len(rows), "note": "rendered from the store when the package was made; "
+                             "envelopes are not kept, each line carries the SHA-256 of its envelope as received"},
+                            option=orjson.OPT_SORT_KEYS) + b"\n"
+        fh.write(head)
+        digest.update(head)
+        for i, r in enumerate(rows):
+            line = orjson.dumps({
+                "seq": r["seq"], "identity": r["identity"], "timestamp": stamp(r["timestamp"]), "sender": r["sender"],
+                "sender_phone": r["sender_phone"], "kind": r["kind"], "text": r["text"], "edited": bool(r["edited"]),
+                "event": r["event"], "attachments": r["attachments"], "platform_id": r["platform_id"],
+                "source": r["source"], "account": r["account"], "device": r["device"],
+                "envelope_sha256": r["envelope_sha256"], "intake_ref": r["intake_ref"],
+                "received_at": stamp(r["received_at"]), "stored_at": stamp(r["stored_at"]),
+            }, option=orjson.OPT_SORT_KEYS) + b"\n"
+            fh.write(line)
+            digest.update(line)
+            ts = r["timestamp"]
+            msgs.append(row_to_message({**r, "seq": i, "line": i + 2,
+                                        "timestamp": datetime.fromisoformat(ts) if isinstance(ts, str) else ts}))
+            index_of[r["identity"]] = i
+    senders = {m.sender for m in msgs if m.sender}
+    chat = Chat(name=chat_row["name"], name_source="stream", source=path.name, sha256=digest.hexdigest(),
+                platform=STREAM_PLATFORM, date_order="ymd", date_order_reason="stream",
+                lines=len(rows) + 1, size=path.stat().st_size, is_group=bool(chat_row["is_group"]) or len(senders) > 2)
+    return path, chat, msgs, index_of
 
 
 def _aware(at: datetime) -> datetime:

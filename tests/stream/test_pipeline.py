@@ -4,6 +4,8 @@ context across batches; concurrent writers of the same chat."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 from sqlalchemy import func, select
 from stream_helpers import good_envelope
@@ -113,3 +115,41 @@ def test_writers_racing_on_one_chat(store):
     assert ra.new == 60 and rb.new == 0 and rb.duplicates == 60
     with store.read() as conn:
         assert count(conn, messages) == 60 and count(conn, chats) == 2
+
+
+def test_a_streamed_chat_can_be_preserved_as_evidence(store, admin, tmp_path):
+    """A finding from the stream escalates to a case whose evidence package stands on a
+    rendering of the stored messages (with each envelope's hash), and verifies."""
+    import zipfile
+
+    from chatwarden.cases import evidence, review
+    from chatwarden.evidence import verify_package
+
+    analyzer = Analyzer.default(detectors=["identifiers", "markings", "governance"])
+    w = StreamWriter(analyzer, ACTOR, store.blobs)
+    envs = list(envelopes(60, chats=2, seed=5))
+    with store.transaction() as conn:
+        w.store(conn, items(envs))
+    w.committed()
+    with store.read() as conn:
+        fid, chat_id = conn.execute(select(findings.c.id, findings.c.chat_id)
+                                    .where(findings.c.message_id.is_not(None)).order_by(findings.c.id)).first()
+        stored = conn.execute(select(func.count()).select_from(messages).where(messages.c.chat_id == chat_id)).scalar()
+        shas = set(conn.execute(select(stream_messages.c.envelope_sha256)
+                                .where(stream_messages.c.chat_id == chat_id)).scalars())
+    case_id = review.escalate(store, admin, fid, kind="data-protection-incident", assignee="DS Kim LEE",
+                              reason="identifier in a group chat")
+    built = evidence.build_for_case(store, admin, case_id, out_dir=tmp_path / "pkg")
+    assert len(built) == 1
+    path = Path(built[0]["path"])
+    check = verify_package(path, expected_manifest_sha256=built[0]["manifest_sha256"])
+    assert check.ok, check.problems
+    with zipfile.ZipFile(path) as zf:
+        original = next(n for n in zf.namelist() if n.startswith("original/"))
+        lines = zf.read(original).decode().splitlines()
+        custody_text = " ".join(zf.read(n).decode(errors="replace") for n in zf.namelist() if "custody" in n)
+    head, rows = orjson.loads(lines[0]), [orjson.loads(x) for x in lines[1:]]
+    assert head["chatwarden"] == "stream capture" and head["messages"] == stored == len(rows)
+    assert {r["envelope_sha256"] for r in rows} == shas
+    assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
+    assert "rendered" in custody_text
