@@ -133,7 +133,8 @@ def _stream_capture(conn: Any, exp: Any, tmp: Path) -> tuple[Path, Chat, list[Me
     rows = conn.execute(
         select(messages, stream_messages.c.envelope_sha256, stream_messages.c.intake_ref,
                stream_messages.c.platform_id, stream_messages.c.source, stream_messages.c.account,
-               stream_messages.c.device, stream_messages.c.received_at, stream_messages.c.stored_at)
+               stream_messages.c.device, stream_messages.c.received_at, stream_messages.c.stored_at,
+               stream_messages.c.attachment_refs)
         .select_from(messages.outerjoin(stream_messages, stream_messages.c.message_id == messages.c.id))
         .where(messages.c.chat_id == exp["chat_id"], messages.c.disposed.is_(False))
         .order_by(messages.c.seq)).mappings().all()
@@ -158,7 +159,8 @@ def _stream_capture(conn: Any, exp: Any, tmp: Path) -> tuple[Path, Chat, list[Me
             line = orjson.dumps({
                 "seq": r["seq"], "identity": r["identity"], "timestamp": stamp(r["timestamp"]), "sender": r["sender"],
                 "sender_phone": r["sender_phone"], "kind": r["kind"], "text": r["text"], "edited": bool(r["edited"]),
-                "event": r["event"], "attachments": r["attachments"], "platform_id": r["platform_id"],
+                "event": r["event"], "attachments": r["attachments"], "attachment_refs": r["attachment_refs"],
+                "platform_id": r["platform_id"],
                 "source": r["source"], "account": r["account"], "device": r["device"],
                 "envelope_sha256": r["envelope_sha256"], "intake_ref": r["intake_ref"],
                 "received_at": stamp(r["received_at"]), "stored_at": stamp(r["stored_at"]),
