@@ -150,9 +150,8 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
             same_second[sec] = pos + 1
             rows.append(records.message_row(chat_id, export_id, seq_of(m, pos), key, m))
             new_msgs.append(m)
-        inserted = records.insert_messages(conn, rows)
-        for m, row in zip(new_msgs, rows):
-            ids[m.index] = inserted[row["identity"]]
+        for m, mid in zip(new_msgs, records.insert_messages(conn, rows)):
+            ids[m.index] = mid
         totals["messages"] += len(chunk)
         totals["new"] += len(new_msgs)
         if new_msgs:

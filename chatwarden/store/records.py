@@ -105,13 +105,47 @@ class IdentityCounter:
 
 
 def existing_identities(conn: Connection, chat_id: int, identities: Sequence[str]) -> dict[str, int]:
+    """identity -> id of the given identities already stored for the chat."""
     out: dict[str, int] = {}
+    if not identities:
+        return out
+    if conn.dialect.name == "postgresql":
+        # One probe of the (chat_id, identity) unique index per key, whatever the planner's
+        # statistics say.  A plain ``identity IN (...)`` lets PostgreSQL pick the chat_id
+        # index and filter every message of the chat against the list when the table's
+        # statistics predate a big insert (always, inside an import's own transaction),
+        # which made each batch cost O(chat size).
+        rows = conn.exec_driver_sql(
+            "SELECT k.identity, m.id FROM unnest(%(keys)s::text[]) AS k(identity) CROSS JOIN LATERAL "
+            "(SELECT id FROM messages WHERE chat_id = %(chat)s AND identity = k.identity LIMIT 1) AS m",
+            {"keys": list(identities), "chat": chat_id})
+        return {identity: mid for identity, mid in rows}
     for i in range(0, len(identities), 900):
         part = identities[i:i + 900]
         for row in conn.execute(select(messages.c.identity, messages.c.id)
                                 .where(messages.c.chat_id == chat_id, messages.c.identity.in_(part))):
             out[row.identity] = row.id
     return out
+
+
+def allocate_ids(conn: Connection, table_name: str, n: int) -> list[int]:
+    """n fresh primary keys for rows this transaction is about to insert, ascending, so a
+    bulk insert need not read its rows back to learn their ids.
+
+    PostgreSQL draws them from the table's sequence (safe beside concurrent writers; the ids
+    of a rolled-back transaction are skipped, as with any insert).  SQLite takes the next
+    rowids; call it only once the transaction has written (it then holds the database's
+    write lock, so no other writer can take them; otherwise a clash fails the insert on the
+    primary key rather than mixing rows up)."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)",
+            {"t": table_name, "n": n}).scalars().all()
+        return sorted(got)
+    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table_name}").scalar_one()
+    return list(range(top + 1, top + 1 + n))
 
 
 def max_seq(conn: Connection, chat_id: int) -> int:
@@ -171,12 +205,15 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
         cursor.close()
 
 
-def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert a batch (one executemany) and return identity -> id of the new rows."""
+def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert a batch (one executemany, or one COPY on PostgreSQL) and return the new rows'
+    ids in the order of ``rows``.  The ids are allocated first (:func:`allocate_ids`), so
+    nothing is read back."""
     if not rows:
-        return {}
-    bulk_insert(conn, "messages", _MESSAGE_COLS, rows, _JSON_COLS)
-    return existing_identities(conn, rows[0]["chat_id"], [r["identity"] for r in rows])
+        return []
+    ids = allocate_ids(conn, "messages", len(rows))
+    bulk_insert(conn, "messages", ("id", *_MESSAGE_COLS), [{**r, "id": i} for r, i in zip(rows, ids)], _JSON_COLS)
+    return ids
 
 
 def load_messages(conn: Connection, chat_id: int, *, since_seq: int | None = None, limit: int | None = None) -> list[Message]:

@@ -91,6 +91,22 @@ def test_overlapping_export_adds_only_new_messages(store, analyzer, admin, tmp_p
     assert texts[-1] == "update 64 on the van rota, all fine"
 
 
+def test_small_batches_keep_message_ids_in_chat_order_and_findings_on_their_messages(store, analyzer, admin,
+                                                                                   tmp_path):
+    early = chat_file(tmp_path, "a", n_extra=40)
+    r1 = import_export(store, analyzer, early, actor=admin, batch=4)
+    later = chat_file(tmp_path, "b", n_extra=65)
+    r2 = import_export(store, analyzer, later, actor=admin, batch=3)
+    assert r2.chat_id == r1.chat_id and r2.new_messages == 25
+    with store.read() as conn:
+        seqs = [r[0] for r in conn.execute(select(messages.c.seq).where(messages.c.chat_id == r1.chat_id)
+                                           .order_by(messages.c.id))]
+        linked = [r[0] for r in conn.execute(select(messages.c.text).join(findings, findings.c.message_id == messages.c.id)
+                                             .where(findings.c.chat_id == r1.chat_id))]
+    assert len(seqs) == 70 and seqs == sorted(seqs)
+    assert any("03/62845E" in t for t in linked)
+
+
 def test_rescan_with_a_new_policy_records_both(store, analyzer, admin, tmp_path):
     from chatwarden.analysis import Analyzer
     from chatwarden.policy import load_policy
