@@ -389,8 +389,28 @@ class SystemMatch:
     timer_days: float | None
 
 
+_MEMO: dict[str, SystemMatch | None] = {}
+_MEMO_TEXT = 512  # longer lines are matched every time (the memo never holds big texts)
+_MEMO_SIZE = 4096
+_MISS = object()
+
+
 def match_system(text: str) -> SystemMatch | None:
-    """Classify a sender-less line (marks already stripped).  None when nothing matches."""
+    """Classify a sender-less line (marks already stripped).  None when nothing matches.
+
+    The answer depends on the text alone, so short lines are remembered: an export repeats
+    the same system lines ("X added Y", "X left") and the patterns are many."""
+    if len(text) > _MEMO_TEXT:
+        return _match_system(text)
+    found = _MEMO.get(text, _MISS)
+    if found is _MISS:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        found = _MEMO[text] = _match_system(text)
+    return found  # type: ignore[return-value]
+
+
+def _match_system(text: str) -> SystemMatch | None:
     text = text.translate(NUKTA)
     for pat in SYSTEM_PATTERNS:
         if pat.trigger is not None and pat.trigger not in text:
