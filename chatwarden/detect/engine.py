@@ -19,6 +19,9 @@ from chatwarden.detect.registry import load_detectors
 from chatwarden.detect.text import detection_view
 from chatwarden.model import Chat, Finding, Message
 
+# Messages scanned by one detector before the next detector takes the same block.
+BLOCK = 1024
+
 
 @dataclass
 class DetectionEngine:
@@ -40,15 +43,40 @@ class DetectionEngine:
         }
 
     def text_findings(self, messages: Sequence[Message]) -> list[Finding]:
+        """Findings of the text detectors, message by message in chat order and, within a
+        message, in detector order.
+
+        The work is done a block of messages at a time, one detector after the other over
+        the block, and the findings are then put back in that order: a detector scanning
+        many texts in a row keeps its patterns and tables hot in the processor's caches,
+        which on identifier-dense chats saves about a quarter of the time of alternating
+        between detectors on every message (see docs/benchmarks/engine.md)."""
         out: list[Finding] = []
+        detectors = self._text
+        if not detectors:
+            return out
+        block: list[Message] = []
         for m in messages:
             if m.kind not in TEXT_KINDS or not m.text:
                 continue
-            view = detection_view(m.text)
-            for d in self._text:
-                for hit in d.scan(view):
-                    out.append(d.finding(m.index, hit))
+            block.append(m)
+            if len(block) == BLOCK:
+                self._block_findings(block, out)
+                block = []
+        if block:
+            self._block_findings(block, out)
         return out
+
+    def _block_findings(self, block: list[Message], out: list[Finding]) -> None:
+        views = [detection_view(m.text) for m in block]  # type: ignore[arg-type]
+        per_detector = [(d, list(map(d.scan, views))) for d in self._text]
+        for j, m in enumerate(block):
+            for d, hits in per_detector:
+                found = hits[j]
+                if found:
+                    index = m.index
+                    for hit in found:
+                        out.append(d.finding(index, hit))
 
     def run(self, messages: Sequence[Message], chat: Chat | None = None) -> list[Finding]:
         findings = self.text_findings(messages)

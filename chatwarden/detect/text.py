@@ -21,5 +21,10 @@ _SAME_LENGTH = str.maketrans(
 
 
 def detection_view(text: str) -> str:
-    """``text`` with invisible marks and typographic look-alikes replaced one-for-one."""
+    """``text`` with invisible marks and typographic look-alikes replaced one-for-one.
+
+    Every character replaced is outside ASCII, so an ASCII text (most messages) is
+    returned as it is, without the per-character table walk of ``str.translate``."""
+    if text.isascii():
+        return text
     return text.translate(_SAME_LENGTH)
