@@ -293,6 +293,25 @@ IOS_OMITTED_RE = re.compile(
     + r")"
 )
 
+
+
+def _omitted_endings() -> tuple[str, ...]:
+    """The phrases an iOS "<type> omitted" line ends with: a cheap test (``str.endswith``)
+    before :data:`IOS_OMITTED_RE`.  Every alternative is plain text but for one optional
+    letter (``ات?``), written out both ways."""
+    out: list[str] = []
+    for _media, rx in IOS_OMITTED:
+        for alt in rx.split("|"):
+            forms = [alt.replace("ات?", "ات"), alt.replace("ات?", "ا")] if "ات?" in alt else [alt]
+            for form in forms:
+                if any(c in form for c in "\\[](){}*+?|^$."):
+                    raise ValueError("IOS_OMITTED holds a pattern, not plain text")
+                out.append(form)
+    return tuple(out)
+
+
+IOS_OMITTED_ENDINGS = _omitted_endings()
+
 ATTACHED_FILE_RE = re.compile(
     r"(?P<name>[^\n]+?) \((?:file attached|Datei angehängt|arquivo anexado|archivo adjunto|fichier joint"
     r"|file allegato|bestand bijgevoegd|soubor byl přiložen|файл добавлен|файл прикреплен|dosya ekli"

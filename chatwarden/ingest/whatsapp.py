@@ -118,12 +118,18 @@ def classify_body(body: str) -> BodyInfo:
     if not (has_marks or b.endswith((")", ">")) or "http" in b or "\n" in b):
         return PLAIN_EDITED if edited else PLAIN
     first_line = b.split("\n", 1)[0].rstrip("\r")
-    m = mk.ATTACHED_IOS_RE.fullmatch(first_line) or mk.ATTACHED_FILE_RE.fullmatch(first_line)
+    # Each pattern below is tried only where the text has the literal ending or part that
+    # every match of it has (the patterns are costly on ordinary text).
+    m = None
+    if first_line.endswith(">"):
+        m = mk.ATTACHED_IOS_RE.fullmatch(first_line)
+    elif first_line.endswith(")"):
+        m = mk.ATTACHED_FILE_RE.fullmatch(first_line)
     if m:
         name = m.group("name").strip()
         media = mk.media_type_of(name)
         return BodyInfo("contact" if media == "contact" else "attachment", ((name, media, False),), edited)
-    if has_marks:
+    if has_marks and b.endswith(mk.IOS_OMITTED_ENDINGS):
         m = mk.IOS_OMITTED_RE.fullmatch(b)
         if m:
             for media, _rx in mk.IOS_OMITTED:
@@ -133,7 +139,7 @@ def classify_body(body: str) -> BodyInfo:
                     return BodyInfo(kind, ((title.strip() if title else None, media, True),), edited)
     if mk.DELETED_RE.fullmatch(b):
         return BodyInfo("deleted", (), edited)
-    if mk.LOCATION_RE.fullmatch(b) or mk.VENUE_IOS_RE.fullmatch(b) or mk.VENUE_ANDROID_RE.fullmatch(b):
+    if "http" in b and (mk.LOCATION_RE.fullmatch(b) or mk.VENUE_IOS_RE.fullmatch(b) or mk.VENUE_ANDROID_RE.fullmatch(b)):
         return BodyInfo("location", (), edited)
     if mk.MISSED_CALL_RE.fullmatch(b):
         return BodyInfo("missed_call", (), edited)
