@@ -165,6 +165,19 @@ def test_packing_is_exact() -> None:
     assert unpack(pack(values) + pack(values), len(values)) == [2 * v for v in values]
 
 
+@pytest.mark.parametrize("text", [
+    "Intel suggests he keeps the gear at his sister's, graded 3B P",
+    "statement statement statements from the witness, CCTV seized and booked in as exhibit",
+    "can someone cover my shift on saturday, it's my daughter's birthday",
+    "",
+])
+def test_supporting_features_are_the_positive_part_of_the_contributions(text: str) -> None:
+    model = load_packaged_model()
+    for k in range(len(model.labels)):
+        positive = [(n, w) for n, w in model.contributions(text, k) if w > 0]
+        assert model.supporting(text, k) == positive
+
+
 def test_scores_are_deterministic(det: TopicDetector) -> None:
     text = "Intel suggests he keeps the gear at his sister's, graded 3B P"
     first = det.scan(text)

@@ -86,23 +86,45 @@ class TopicDetector(TextDetector):
     def reason(model: TopicModel, text: str, k: int, features: tuple[list[bytes], list[str]] | None = None) -> str:
         topic = CATEGORIES.get(model.labels[k], model.labels[k]).replace("-", " ")
         strongest: list[str] = []
-        for name, weight in model.contributions(text, k, features):
-            if weight <= 0 or len(strongest) == REASON_FEATURES:
+        info = _FEATURE_INFO.get
+        for name, _weight in model.supporting(text, k, features):
+            if len(strongest) == REASON_FEATURES:
                 break
-            shown = render(name)
-            if name.startswith("w:") and name[2:] in UNEXPLAINING:
+            entry = info(name)
+            if entry is None:
+                entry = _feature_info(name)
+            shown, skip, kind, arg = entry
+            if skip:
                 continue
-            if name.startswith("b:") and all(w in UNEXPLAINING for w in name[2:].split(" ")):
-                continue
-            if name.startswith("p:"):
-                if any(s.startswith(name[2:]) for s in strongest):
+            if kind == "p":
+                if any(s.startswith(arg) for s in strongest):
                     continue  # the word itself is already named
-            elif name.startswith("w:"):
-                stem = name[2:2 + PREFIX_LEN]
-                strongest = [s for s in strongest if s != stem + "\u2026"]
+            elif kind == "w" and arg in strongest:
+                strongest = [s for s in strongest if s != arg]
             strongest.append(shown)
         if not strongest:
             return f"model: the message as a whole weighs towards {topic}"
         names = ", ".join(f"'{s}'" for s in strongest)
         verb = "weighs" if len(strongest) == 1 else "weigh"
         return f"model: {names} {verb} towards {topic}"
+
+
+# Feature name -> (as shown, left out of explanations, kind, argument): for a word start
+# (``p``) the start itself, for a word (``w``) how its start is shown (a word replaces its
+# own start).  Filled on first use; bounded by the model's vocabulary.
+_FEATURE_INFO: dict[str, tuple[str, bool, str, str]] = {}
+
+
+def _feature_info(name: str) -> tuple[str, bool, str, str]:
+    kind, body = name[:1], name[2:]
+    skip = False
+    arg = ""
+    if name.startswith("w:"):
+        skip = body in UNEXPLAINING
+        arg = body[:PREFIX_LEN] + "\u2026"
+    elif name.startswith("b:"):
+        skip = all(w in UNEXPLAINING for w in body.split(" "))
+    elif name.startswith("p:"):
+        arg = body
+    entry = _FEATURE_INFO[name] = (render(name), skip, kind if name[1:2] == ":" else "", arg)
+    return entry

@@ -105,6 +105,7 @@ class TopicModel:
                 explain[key] = (name, ws)
         self._packed = packed
         self._explain = explain
+        self._positive: dict[int, dict[Any, tuple[str, float]]] = {}  # per label, built on first use
         # Adding 2**31 to every field once makes all fields non-negative, so the label sums
         # can be read back with one int.to_bytes and one struct.unpack.
         self._offset = pack([_HALF] * n)
@@ -156,6 +157,23 @@ class TopicModel:
                 name, ws = entry
                 acc[name] = acc.get(name, 0.0) + ws[label_index] / self.scale
         return sorted(((n, w) for n, w in acc.items() if w), key=lambda kv: (-kv[1], kv[0]))
+
+    def supporting(self, text: str, label_index: int, features: tuple[list[bytes], list[str]] | None = None,
+                   ) -> list[tuple[str, float]]:
+        """The part of :meth:`contributions` that weighs *towards* the label (summed weight
+        above zero), in the same order and with the same values: what an explanation
+        names.  Only the features with a positive weight for the label are looked at."""
+        toks, others = features if features is not None else parts(text)
+        positive = self._positive.get(label_index)
+        if positive is None:
+            positive = self._positive[label_index] = {
+                key: (name, ws[label_index] / self.scale) for key, (name, ws) in self._explain.items()
+                if ws[label_index] > 0
+            }
+        acc: dict[str, float] = {}
+        for name, w in filter(None, map(positive.get, chain(toks, pairwise(toks), others))):
+            acc[name] = acc.get(name, 0.0) + w
+        return sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))
 
     # -- (de)serialisation --------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
