@@ -20,7 +20,7 @@ from itertools import chain, compress, groupby, repeat
 from operator import getitem
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from chatwarden.errors import NotAnExportError
 from chatwarden.ingest import markers as mk
@@ -64,6 +64,20 @@ GROUP_KINDS = frozenset(
     }
 )
 DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+
+class _Memo(dict):
+    """A dict that fills itself: ``memo[key]`` computes a missing value once."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[str], object]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: str) -> object:
+        value = self[key] = self.fn(key)
+        return value
 
 
 @dataclass
@@ -185,6 +199,8 @@ class WhatsAppParser:
         self._referenced: set[str] = set()
         self._date_cache: dict[str, tuple[int, int, int] | None] = {}
         self._time_cache: dict[str, tuple[int, int, int] | None] = {}
+        self._dobj: _Memo = _Memo(self._date_of)  # written date -> date (None: impossible)
+        self._tobj: _Memo = _Memo(_time_of)  # written time -> time of day (None: impossible)
         self._member_by_base: dict[str, str] = {}
         for name in source.members:
             base = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -443,6 +459,11 @@ class WhatsAppParser:
         return "dmy"
 
     # ================================================================== pass 2
+    def _date_of(self, date_s: str) -> date | None:
+        dp = date_parts(date_s)
+        d = ymd(dp, self.result.date_order) if dp else None  # type: ignore[union-attr]
+        return None if d is None else date(*d)
+
     def _timestamp(self, date_s: str, time_s: str) -> datetime | None:
         d = self._date_cache.get(date_s, False)
         if d is False:
@@ -473,22 +494,20 @@ class WhatsAppParser:
             ))
         unknown_check = roster_known and len(established) >= 2
         mentioned = res.mentioned
-        date_cache = self._date_cache
-        time_cache = self._time_cache
+        dobj = self._dobj
+        tobj = self._tobj
+        combine = datetime.combine
         sender_info = self._sender_info
-        order = res.date_order
         cur_date_s: str | None = None
-        cur_day: tuple[int, int, int] | None | bool = None
-        day_cache: dict[str, datetime | None] = {}
-        floor: datetime | None = None  # latest plain-message timestamp minus the tolerance
-        max_ts: datetime | None = None
-        # the message being built: timestamp, line, body, notes, colon, single-line?
+        cur_day: date | None = None
+        max_ts: datetime | None = None  # latest plain-message timestamp
+        # the message being built: timestamp, line, body, notes, colon, one-line "Name: text"?
         p_ts: datetime | None = None
         p_line = 0
         p_body = ""
         p_notes: list[ContinuationNote] | None = None
         p_colon = -1
-        p_single = False
+        p_fast = False
         index = 0
         slow = self._finish
         exact = EXACT
@@ -497,63 +516,62 @@ class WhatsAppParser:
             if before:
                 if p_ts is not None:
                     p_body += before
-                    p_single = False
+                    p_fast = False
                 else:
                     self._unparsed(before[1:], line)
                 line += before.count("\n")
             it = iter(parts)
             next(it)
             for hdr, date_s, time_s, body in zip(it, it, it, it):
-                nl = body.find("\n")
                 this_line = line
-                line += 1 if nl < 0 else 1 + body.count("\n", nl)
-                # ---- timestamp (cached per day, then per time of day)
+                nl = body.find("\n")
+                if nl < 0:
+                    line += 1
+                    colon = body.find(": ")
+                    fast = colon > 0  # a one-line "Name: text": may take the fast path below
+                else:
+                    line += 1 + body.count("\n", nl)
+                    colon = body.find(": ", 0, nl)
+                    fast = False
+                # ---- timestamp (date and time of day parsed once per distinct text)
                 if date_s != cur_date_s:
                     cur_date_s = date_s
-                    cur_day = date_cache.get(date_s, False)
-                    if cur_day is False:
-                        dp = date_parts(date_s)
-                        cur_day = ymd(dp, order) if dp else None
-                        date_cache[date_s] = cur_day
-                    day_cache = {}
-                ts = day_cache.get(time_s, False)
-                if ts is False:
-                    t = time_cache.get(time_s, False)
-                    if t is False:
-                        t = time_parts(time_s)
-                        time_cache[time_s] = t
-                    ts = None if (cur_day is None or t is None) else datetime(*cur_day, *t)  # type: ignore[misc]
-                    day_cache[time_s] = ts
-                colon = body.find(": ", 0, nl if nl >= 0 else len(body))
+                    cur_day = dobj[date_s]
+                t = tobj[time_s]
+                try:
+                    ts = combine(cur_day, t)
+                except TypeError:  # an impossible date or time (None)
+                    ts = None
                 if p_ts is None:
                     if ts is None:
                         self._unparsed(hdr + body, this_line, code="unparsed-timestamp")
                         continue
-                    p_ts, p_line, p_body, p_notes, p_colon, p_single = ts, this_line, body, None, colon, nl < 0
+                    p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
                     if colon >= 0 and body[colon + 2 : colon + 3] not in MARK_CHARS:
-                        max_ts, floor = ts, ts - CHRONO_TOLERANCE
+                        max_ts = ts
                     continue
-                # ---- is this header line really a new message?
-                reason = None
-                if ts is None:
-                    reason = "invalid-timestamp"
-                elif colon >= 0:
-                    if chrono_on and floor is not None and ts < floor:
+                # ---- is this header line really a new message?  (The cheap test lets
+                # through every header that cannot be demoted.)
+                if ts is None or (colon >= 0 and (unknown_check or (chrono_on and max_ts is not None and ts < max_ts))):
+                    reason = None
+                    if ts is None:
+                        reason = "invalid-timestamp"
+                    elif chrono_on and max_ts is not None and max_ts - ts > CHRONO_TOLERANCE:
                         reason = "chronology"
                     elif unknown_check and counts.get(body[:colon], 0) <= 1 and body[colon + 2 : colon + 3] not in MARK_CHARS:
                         sender = body[:colon]
                         if sender not in mentioned and sender.translate(STRIP) not in mentioned:
                             reason = "unknown-sender"
-                if reason is not None:
-                    if p_notes is None:
-                        p_notes = []
-                    p_notes.append(ContinuationNote(this_line, reason))
-                    p_body += "\n" + hdr + body
-                    p_single = False
-                    continue
+                    if reason is not None:
+                        if p_notes is None:
+                            p_notes = []
+                        p_notes.append(ContinuationNote(this_line, reason))
+                        p_body += "\n" + hdr + body
+                        p_fast = False
+                        continue
                 # ---- finish the previous message (inline fast path for plain one-liners)
                 msg = None
-                if p_single and p_notes is None and p_colon > 0:
+                if p_fast:
                     info = sender_info.get(p_body[:p_colon])
                     if info is not None:
                         text = p_body[p_colon + 2 :]
@@ -565,9 +583,9 @@ class WhatsAppParser:
                             msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
                 yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
                 index += 1
-                p_ts, p_line, p_body, p_notes, p_colon, p_single = ts, this_line, body, None, colon, nl < 0
+                p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
                 if colon >= 0 and (max_ts is None or ts > max_ts) and body[colon + 2 : colon + 3] not in MARK_CHARS:
-                    max_ts, floor = ts, ts - CHRONO_TOLERANCE
+                    max_ts = ts
         if p_ts is not None:
             yield slow(index, [p_ts, p_line, p_body, p_notes])
         self._done = True
@@ -793,6 +811,11 @@ class WhatsAppParser:
         if self._label_name:
             return self._label_name, "encryption-notice"
         return None, None
+
+
+def _time_of(time_s: str) -> time | None:
+    t = time_parts(time_s)
+    return None if t is None else time(*t)
 
 
 def _media_beside(folder: str, name: str) -> tuple[int, str] | None:
