@@ -264,6 +264,14 @@ class Finding:
                 return v
         return default
 
+    def at(self, message_index: int | None) -> Finding:
+        """The same finding on another message index (a window of a chat renumbers its
+        messages); ``dataclasses.replace`` without its per-call field introspection."""
+        if message_index == self.message_index:
+            return self
+        return Finding(self.detector, self.label, message_index, self.span, self.score, self.explanation,
+                       self.attributes)
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:

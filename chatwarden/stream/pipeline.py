@@ -709,15 +709,11 @@ def _at(m: Message, index: int) -> Message:
 
 
 def _reindex_all(fs: Iterable[Finding], shift: int) -> list[Finding]:
-    from dataclasses import replace
-
-    return [replace(f, message_index=f.message_index + shift) if f.message_index is not None else f for f in fs]
+    return [f.at(f.message_index + shift) if f.message_index is not None else f for f in fs]
 
 
 def _reindex(fs: Iterable[Finding], index: int) -> list[Finding]:
-    from dataclasses import replace
-
-    return [f if f.message_index == index else replace(f, message_index=index) for f in fs]
+    return [f.at(index) for f in fs]
 
 
 def count_messages(conn: Connection) -> int:
