@@ -31,6 +31,8 @@ class Settings:
     # archives
     max_archive_bytes: int = 16 * 1024**3
     max_upload_bytes: int = 2 * 1024**3
+    # import
+    import_workers: int = -1  # -1 = one fewer than the CPUs; 0 = detect in the importing process
     # review
     four_eyes_severities: tuple[str, ...] = ("high", "critical")
     pseudonymise_first_line: bool = False
@@ -86,6 +88,9 @@ SETTING_DOCS: dict[str, str] = {
     "retention_evidence_days": "days an evidence package is kept after its case closes (legal holds override)",
     "max_archive_bytes": "cap on the uncompressed size of a zip export (zip-bomb guard)",
     "max_upload_bytes": "cap on the size of an upload in the web app",
+    "import_workers": "worker processes that run the text detectors during an import while the importing process "
+                      "parses and stores (same results, same single transaction); -1 = one fewer than the CPUs, "
+                      "0 = everything in the importing process",
     "four_eyes_severities": "severities whose dismissal needs a second reviewer (comma-separated)",
     "pseudonymise_first_line": "first-line reviewers see 'Participant A' instead of names until a supervisor unmasks",
     "host": "address the web app listens on",

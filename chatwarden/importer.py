@@ -8,14 +8,22 @@ with its audit entry.
 * A crash or kill at any point leaves the store as it was: nothing is committed until the
   end, and the original export is staged as a blob that only lands after the commit.
 * Messages stream through in batches, so memory does not grow with the export's size.
+* The text detectors (most of the CPU time) can run in forked worker processes
+  (``import_workers``) while this process parses and stores the next batch; batches are
+  finished in order, so messages, findings and their ids come out exactly as in one
+  process.  The workers only compute: every write stays here, in the one transaction.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import sys
 import uuid
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -69,8 +77,13 @@ def import_export(
     batch: int = BATCH,
     progress: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ImportResult:
+    """Import one export.  ``workers``: text-detection worker processes (default: the
+    ``import_workers`` setting; 0 = all in this process); ``on_batch`` is called with the
+    number of messages fully processed after each batch."""
     run_id = str(uuid.uuid4())
+    n_workers = resolve_workers(store.settings.import_workers if workers is None else workers)
     with open_export(path, date_order=date_order, encoding=encoding, progress=progress) as parsed:
         pre = parsed.chat
         with store.transaction() as conn:
@@ -88,7 +101,7 @@ def import_export(
                                          analyzer.engine.versions, actor.name, run_id)
             had_messages = records.max_seq(conn, chat_id) > 0
             totals = _stream(conn, analyzer, parsed.messages(), chat_id, export_id, scan_id, had_messages, batch,
-                             on_batch)
+                             on_batch, n_workers)
             chat = parsed.chat  # complete now
             findings_new = totals["findings"] + _chat_level(conn, analyzer, chat, totals["view"], chat_id, scan_id,
                                                             totals["ids"])
@@ -117,8 +130,89 @@ def import_export(
                         scan_id, analyzer.policy.version)
 
 
+def resolve_workers(setting: int) -> int:
+    """Detection worker processes for the ``import_workers`` setting: -1 = one fewer than
+    the CPUs this process may use; 0 where processes cannot be forked."""
+    if setting < 0:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cpus = os.cpu_count() or 1
+        setting = cpus - 1
+    if setting > 0 and "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return max(setting, 0)
+
+
+_WORKER_ENGINE = None
+
+
+def _worker_start(engine, parent_pid: int) -> None:  # noqa: ANN001
+    """In a forked worker: keep the parent's engine (inherited, not pickled), leave Ctrl-C
+    to the parent, and die with the parent (Linux), so a killed import leaves no worker."""
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = engine
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watched = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            watched = ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL)) == 0  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError, TypeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+    if not watched:  # elsewhere: look for the parent every second
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_text_findings(messages: Sequence[Message]) -> list[Finding]:
+    return _WORKER_ENGINE.text_findings(messages)  # type: ignore[union-attr]
+
+
+class _TextDetection:
+    """The engine's text detectors over batches: in this process, or (``workers`` > 0,
+    once an export proves bigger than one batch) in forked worker processes, which inherit
+    the analyzer as it is, so they find exactly what this process would."""
+
+    def __init__(self, engine, workers: int) -> None:  # noqa: ANN001
+        self.engine = engine
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    @property
+    def depth(self) -> int:
+        """Batches that may wait for their text findings: enough to keep every worker busy
+        while this process parses and stores the next batch."""
+        return self.workers + 1 if self.pool is not None else 0
+
+    def submit(self, messages: list[Message], *, more_expected: bool) -> Future:
+        if self.pool is None and self.workers > 0 and more_expected:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_worker_start, initargs=(self.engine, os.getpid()))
+        if self.pool is not None:
+            return self.pool.submit(_worker_text_findings, messages)
+        done: Future = Future()
+        done.set_result(self.engine.text_findings(messages))
+        return done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
 def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export_id: int, scan_id: int,
-            had_messages: bool, batch: int, on_batch) -> dict:
+            had_messages: bool, batch: int, on_batch, workers: int = 0) -> dict:
     engine = analyzer.engine
     policy = analyzer.policy
     ids: dict[int, int] = {}  # export index -> message id (new and existing)
@@ -130,11 +224,15 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     same_second: dict[int, int] = {}
     last_second = None
     totals = {"messages": 0, "new": 0, "findings": 0}
+    done = 0
     last: Message | None = None
     buf: list[Message] = []
+    detection = _TextDetection(engine, workers)
+    # stored batches whose findings are still to come, oldest first: (batch, its new messages, text findings)
+    pending: deque[tuple[list[Message], list[Message], Future | None]] = deque()
 
-    def flush(chunk: list[Message]) -> None:
-        nonlocal carry, carry_findings, last_second
+    def store(chunk: list[Message], *, more_expected: bool) -> None:
+        nonlocal last_second
         keys = [identity(m) for m in chunk]
         existing = records.existing_identities(conn, chat_id, keys) if had_messages else {}
         rows, new_msgs = [], []
@@ -154,8 +252,14 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
             ids[m.index] = mid
         totals["messages"] += len(chunk)
         totals["new"] += len(new_msgs)
-        if new_msgs:
-            text = engine.text_findings(new_msgs)
+        pending.append((chunk, new_msgs, detection.submit(new_msgs, more_expected=more_expected) if new_msgs else None))
+        while len(pending) > detection.depth:
+            finish(*pending.popleft())
+
+    def finish(chunk: list[Message], new_msgs: list[Message], text_findings: Future | None) -> None:
+        nonlocal carry, carry_findings, done
+        if text_findings is not None:
+            text = text_findings.result()
             by_message: dict[int, list[Finding]] = defaultdict(list)
             for i, fs in carry_findings.items():
                 by_message[i].extend(fs)
@@ -173,21 +277,27 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
         else:
             carry_findings = {}
         carry = chunk[-CONTEXT:]
+        done += len(chunk)
         if on_batch:
-            on_batch(totals["messages"])
+            on_batch(done)
 
-    for m in messages:
-        if m.sender is None or m.sender not in seen_senders or m.is_system:
-            view.append(m)
-            if m.sender is not None:
-                seen_senders.add(m.sender)
-        last = m
-        buf.append(m)
-        if len(buf) >= batch:
-            flush(buf)
-            buf = []
-    if buf:
-        flush(buf)
+    try:
+        for m in messages:
+            if m.sender is None or m.sender not in seen_senders or m.is_system:
+                view.append(m)
+                if m.sender is not None:
+                    seen_senders.add(m.sender)
+            last = m
+            buf.append(m)
+            if len(buf) >= batch:
+                store(buf, more_expected=True)
+                buf = []
+        if buf:
+            store(buf, more_expected=False)
+        while pending:
+            finish(*pending.popleft())
+    finally:
+        detection.close()
     if last is not None and (not view or view[-1] is not last):
         view.append(last)
     totals["view"] = view

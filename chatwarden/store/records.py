@@ -4,17 +4,19 @@ them owns the transaction (and writes the audit entry in it)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+import orjson
+from sqlalchemy import JSON, Connection, DateTime, and_, func, insert, or_, select, update
 
 from chatwarden.errors import NotFoundError
 from chatwarden.model import Chat, Decision, Message
 from chatwarden.policy.rules import SEVERITY_RANK
-from chatwarden.store.tables import chats, exports, findings, media, messages, participants, scans
+from chatwarden.store.tables import chats, exports, findings, media, messages, metadata, participants, scans
 
 
 def now() -> datetime:
@@ -168,30 +170,45 @@ _MESSAGE_COLS = ("chat_id", "identity", "seq", "timestamp", "sender", "sender_ph
 _JSON_COLS = frozenset({"event", "attachments", "continuations"})
 
 
+def _sqlite_datetime(v: datetime) -> str:
+    # SQLAlchemy's SQLite DateTime storage format (UTC for aware values), written in C.
+    if v.tzinfo is not None:
+        v = v.astimezone(timezone.utc).replace(tzinfo=None)
+    return v.isoformat(" ", "microseconds")
+
+
+def _json_text(v: Any) -> str:
+    return orjson.dumps(v, default=str).decode("utf-8")
+
+
 def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: list[dict[str, Any]],
                 json_cols: frozenset[str] = frozenset()) -> None:
     """One executemany straight to the driver (SQLAlchemy's per-row parameter processing
     costs more than SQLite's insert itself).  Values are converted the way the SQLAlchemy
-    column types would store them, so reads through SQLAlchemy see the same data."""
+    column types would store them (JSON columns and ``json_cols`` as JSON text, datetimes
+    on SQLite as its text format), so reads through SQLAlchemy see the same data."""
     if not rows:
         return
     sqlite = conn.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     sql = f"INSERT INTO {table_name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
-    import orjson
-
-    def conv(col: str, v: Any) -> Any:
-        if v is None:
-            return None
-        if col in json_cols:
-            return orjson.dumps(v, default=str).decode("utf-8")
-        if sqlite and isinstance(v, datetime):
-            if v.tzinfo is not None:
-                v = v.astimezone(timezone.utc).replace(tzinfo=None)
-            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return v
-
-    params = [tuple(conv(c, r[c]) for c in cols) for r in rows]
+    table = metadata.tables[table_name]
+    fix: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, col in enumerate(cols):
+        kind = table.c[col].type
+        if col in json_cols or isinstance(kind, JSON):
+            fix.append((i, _json_text))
+        elif sqlite and isinstance(kind, DateTime):
+            fix.append((i, _sqlite_datetime))
+    get = itemgetter(*cols)
+    params: list[tuple[Any, ...]] = []
+    for r in rows:
+        values = list(get(r)) if len(cols) > 1 else [get(r)]
+        for i, conv in fix:
+            v = values[i]
+            if v is not None:
+                values[i] = conv(v)
+        params.append(tuple(values))
     if sqlite:
         conn.exec_driver_sql(sql, params)
         return
@@ -206,13 +223,15 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
 
 
 def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert a batch (one executemany, or one COPY on PostgreSQL) and return the new rows'
-    ids in the order of ``rows``.  The ids are allocated first (:func:`allocate_ids`), so
-    nothing is read back."""
+    """Insert a batch (one executemany, or one COPY on PostgreSQL), setting each row's
+    ``id``; return the ids in the order of ``rows``.  The ids are allocated first
+    (:func:`allocate_ids`), so nothing is read back."""
     if not rows:
         return []
     ids = allocate_ids(conn, "messages", len(rows))
-    bulk_insert(conn, "messages", ("id", *_MESSAGE_COLS), [{**r, "id": i} for r, i in zip(rows, ids)], _JSON_COLS)
+    for r, i in zip(rows, ids):
+        r["id"] = i
+    bulk_insert(conn, "messages", ("id", *_MESSAGE_COLS), rows, _JSON_COLS)
     return ids
 
 

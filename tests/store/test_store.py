@@ -107,6 +107,44 @@ def test_small_batches_keep_message_ids_in_chat_order_and_findings_on_their_mess
     assert any("03/62845E" in t for t in linked)
 
 
+def test_detection_workers_store_exactly_what_one_process_stores(store, analyzer, admin, tmp_path, request):
+    """Text detection in worker processes (pipelined with parsing and storing) gives the
+    same messages, findings and ids as doing everything in the importing process."""
+    from chatwarden.config import load_settings
+    from chatwarden.store import Store
+
+    url = ""
+    if store.backend == "postgresql":
+        import uuid
+
+        import pgcluster
+
+        url = pgcluster.new_database(request.getfixturevalue("pg_base"), "t" + uuid.uuid4().hex[:16])
+    twin = Store.open(load_settings(env={}, data_dir=str(tmp_path / "twin"), database_url=url or None))
+    early, later = chat_file(tmp_path, "a", n_extra=90), chat_file(tmp_path, "b", n_extra=130)
+
+    def content(st) -> tuple[list, list]:
+        with st.read() as conn:
+            msgs = [tuple(r) for r in conn.execute(select(messages.c.id, messages.c.seq, messages.c.identity,
+                                                          messages.c.text).order_by(messages.c.id))]
+            found = [tuple(r) for r in conn.execute(select(
+                findings.c.id, findings.c.message_id, findings.c.rule, findings.c.span_start, findings.c.span_end,
+                findings.c.subject, findings.c.score, findings.c.explanation).order_by(findings.c.id))]
+        return msgs, found
+
+    try:
+        results = {}
+        for st, workers in ((store, 0), (twin, 2)):
+            results[workers] = [import_export(st, analyzer, export, actor=admin, batch=7, workers=workers)
+                                for export in (early, later)]
+        assert [(r.new_messages, r.findings_new) for r in results[0]] == \
+               [(r.new_messages, r.findings_new) for r in results[2]]
+        assert results[0][0].findings_new >= 1 and results[0][1].new_messages == 40
+        assert content(store) == content(twin)
+    finally:
+        twin.close()
+
+
 def test_rescan_with_a_new_policy_records_both(store, analyzer, admin, tmp_path):
     from chatwarden.analysis import Analyzer
     from chatwarden.policy import load_policy
@@ -280,12 +318,25 @@ store = Store.open(settings)
 def tick(n):
     print("batch", n, flush=True)
 import_export(store, Analyzer.default(), sys.argv[3], actor=Actor("u:k", "K", ("administrator",)), batch=2000,
-              on_batch=tick)
+              on_batch=tick, workers=int(sys.argv[4]))
 print("done", flush=True)
 """
 
 
-def test_kill_mid_import_leaves_the_store_unchanged(store, analyzer, admin, tmp_path):
+def processes_with_argument(arg: str) -> list[int]:
+    """Pids whose command line holds ``arg`` (Linux /proc; empty elsewhere)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if arg.encode() in cmdline.read_bytes().split(b"\0"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["one-process", "detection-worker"])
+def test_kill_mid_import_leaves_the_store_unchanged(store, analyzer, admin, tmp_path, workers):
     first = chat_file(tmp_path, "a")
     import_export(store, analyzer, first, actor=admin)
     before = counts(store)
@@ -293,8 +344,8 @@ def test_kill_mid_import_leaves_the_store_unchanged(store, analyzer, admin, tmp_
     write_chat(big, 60_000)
     url = "" if store.backend == "sqlite" else str(store.engine.url.render_as_string(hide_password=False)).replace(
         "postgresql+psycopg://", "postgresql://")
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store.settings.data_dir), url, str(big)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store.settings.data_dir), url, str(big),
+                             str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     seen = 0
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -308,6 +359,11 @@ def test_kill_mid_import_leaves_the_store_unchanged(store, analyzer, admin, tmp_
     assert seen >= 3, proc.stderr.read()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    # a detection worker dies with the import (it holds no lock or half-written state)
+    deadline = time.time() + 10
+    while processes_with_argument(str(big)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert processes_with_argument(str(big)) == []
     store.engine.dispose()
     from chatwarden.store import Store
 
