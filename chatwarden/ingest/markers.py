@@ -382,11 +382,14 @@ _TIMER_UNITS = (
 )
 
 
+_TIMER_TEXT = re.compile(r"\s*(\d+)\s*(\S+)")
+
+
 def timer_days(text: str | None) -> float | None:
     """'24 hours' -> 1.0, '7 days' -> 7.0, '90 days' -> 90.0; None when unreadable."""
     if not text:
         return None
-    m = re.match(r"\s*(\d+)\s*(\S+)", text)
+    m = _TIMER_TEXT.match(text)
     if not m:
         return None
     n = int(m.group(1))
@@ -452,9 +455,12 @@ def _match_system(text: str) -> SystemMatch | None:
     return None
 
 
+_NAME_SEPARATORS = re.compile(r", | and | und | e | y | et | и | a | en | ve ")
+
+
 def split_names(subject: str) -> list[str]:
     """'A, B and C' -> ['A', 'B', 'C'] (English and a few other conjunctions)."""
-    parts = re.split(r", | and | und | e | y | et | и | a | en | ve ", subject)
+    parts = _NAME_SEPARATORS.split(subject)
     return [p.strip() for p in parts if p.strip()]
 
 
