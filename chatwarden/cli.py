@@ -165,14 +165,22 @@ def parse_cmd(export: str, fmt: str, date_order: str | None, encoding: str | Non
                 fh.write(orjson.dumps({"record": "chat", **chat_dict(parsed.chat, with_participants=False)}, option=OPT_JSON))
                 seen_warnings = 0
                 count = 0
-                write = fh.write
-                for m in parsed.messages():
-                    write(dumps(m, option=OPT_JSON))  # a Message serialises itself (dataclass)
-                    count += 1
-                    while seen_warnings < len(parsed.warnings):
-                        w = parsed.warnings[seen_warnings]
-                        fh.write(orjson.dumps({"record": "warning", **warning_dict(w)}, option=OPT_JSON))
-                        seen_warnings += 1
+                warnings = parsed.warnings  # the parser's own list: it grows as messages are read
+                batch: list[bytes] = []  # records joined into one write per batch
+                add = batch.append
+                try:
+                    for m in parsed.messages():
+                        add(dumps(m, option=OPT_JSON))  # a Message serialises itself (dataclass)
+                        count += 1
+                        while seen_warnings < len(warnings):
+                            w = warnings[seen_warnings]
+                            add(orjson.dumps({"record": "warning", **warning_dict(w)}, option=OPT_JSON))
+                            seen_warnings += 1
+                        if len(batch) >= 256:
+                            fh.write(b"".join(batch))
+                            batch.clear()
+                finally:  # also on an error: what was read before it is written, as line by line
+                    fh.write(b"".join(batch))
                 for w in parsed.warnings[seen_warnings:]:
                     fh.write(orjson.dumps({"record": "warning", **warning_dict(w)}, option=OPT_JSON))
                 chat = parsed.chat
