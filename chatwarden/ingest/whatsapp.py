@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import chain, compress, groupby, repeat
-from operator import getitem
+from operator import contains, getitem
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -64,6 +64,7 @@ GROUP_KINDS = frozenset(
     }
 )
 DATE_ORDERS = ("dmy", "mdy", "ymd")
+_HIDDEN_CANDIDATE = re.compile(r"\n[^A-Za-z \t\n]")
 
 
 class _Memo(dict):
@@ -282,7 +283,14 @@ class WhatsAppParser:
 
     @staticmethod
     def _recover_hidden(parts: list[str], generic: re.Pattern[str], stride: int) -> list[str]:
-        multi = [i for i in range(stride, len(parts), stride) if "\n" in parts[i]]
+        # Bodies with a continuation line that could start a header ("[", a digit or a
+        # mark; the test below lets through a superset: any line not opening with an
+        # ASCII letter, space or tab).
+        hidden = _HIDDEN_CANDIDATE.search
+        multi = [
+            i for i in compress(range(stride, len(parts), stride), map(contains, parts[stride::stride], repeat("\n")))
+            if hidden(parts[i])
+        ]
         out: list[str] | None = None
         for i in reversed(multi):
             lines = parts[i].split("\n")
