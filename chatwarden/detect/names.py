@@ -187,6 +187,7 @@ def _lexicon() -> NameLexicon:
     return load_lexicon(text, name)
 
 
+_MEMO_MAX = 50_000  # words remembered by a NameDetector's word tests
 _TOKEN = re.compile(rf"{_NAMETOK}\.?|{_COLLAR}")
 _COLLAR_RE = re.compile(_COLLAR)
 _INITIAL = re.compile(rf"[{_CAP}]\.?")
@@ -214,6 +215,10 @@ class NameDetector(TextDetector):
 
     def __init__(self) -> None:
         self.lex = _lexicon()
+        # The word tests below are pure functions of the word; the same words (ranks,
+        # acronyms, surnames of the day) come back in message after message, so their
+        # answers are kept (bounded: emptied when full).
+        self._caps_memo: dict[str, bool] = {}
 
     # -- word tests ------------------------------------------------------------------
     def _first(self, tok: str, *, strict: bool) -> bool:
@@ -231,6 +236,15 @@ class NameDetector(TextDetector):
         return True
 
     def _caps_surname(self, tok: str) -> bool:
+        memo = self._caps_memo
+        found = memo.get(tok)
+        if found is None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            found = memo[tok] = self._caps_surname_uncached(tok)
+        return found
+
+    def _caps_surname_uncached(self, tok: str) -> bool:
         tok = tok.rstrip(".")
         if not _is_caps(tok):
             return False
