@@ -515,7 +515,7 @@ class WhatsAppParser:
         p_body = ""
         p_notes: list[ContinuationNote] | None = None
         p_colon = -1
-        p_fast = False
+        p_fast = 0  # 1: one-line "Name: text"; 2: "Name: text" over lines, no demoted header in it
         index = 0
         slow = self._finish
         exact = EXACT
@@ -524,7 +524,7 @@ class WhatsAppParser:
             if before:
                 if p_ts is not None:
                     p_body += before
-                    p_fast = False
+                    p_fast = 2 if p_fast else 0
                 else:
                     self._unparsed(before[1:], line)
                 line += before.count("\n")
@@ -536,11 +536,11 @@ class WhatsAppParser:
                 if nl < 0:
                     line += 1
                     colon = body.find(": ")
-                    fast = colon > 0  # a one-line "Name: text": may take the fast path below
+                    fast = 1 if colon > 0 else 0  # a one-line "Name: text": may take the fast path below
                 else:
                     line += 1 + body.count("\n", nl)
                     colon = body.find(": ", 0, nl)
-                    fast = False
+                    fast = 2 if colon > 0 else 0  # a "Name: text" over several lines
                 # ---- timestamp (date and time of day parsed once per distinct text)
                 if date_s != cur_date_s:
                     cur_date_s = date_s
@@ -575,9 +575,11 @@ class WhatsAppParser:
                             p_notes = []
                         p_notes.append(ContinuationNote(this_line, reason))
                         p_body += "\n" + hdr + body
-                        p_fast = False
+                        p_fast = 0
                         continue
-                # ---- finish the previous message (inline fast path for plain one-liners)
+                # ---- finish the previous message (inline fast path for plain text from a
+                # frequent sender: the tests are those of _finish and classify_body that let
+                # such a body through as a plain message)
                 msg = None
                 if p_fast:
                     info = sender_info.get(p_body[:p_colon])
@@ -585,10 +587,18 @@ class WhatsAppParser:
                         text = p_body[p_colon + 2 :]
                         if text.endswith("\r"):
                             text = text[:-1]
-                        if ((text.isascii() or mk.MARK_RE.search(text) is None) and text not in exact
-                                and not text.endswith((")", ">")) and "http" not in text):
+                        if p_fast == 1:
+                            if ((text.isascii() or mk.MARK_RE.search(text) is None) and text not in exact
+                                    and not text.endswith((")", ">")) and "http" not in text):
+                                info[2][0] += 1
+                                msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                        elif ((text.isascii() or mk.MARK_RE.search(text) is None) and not text.endswith(">")
+                                and "http" not in text and text not in exact
+                                and not text[: text.find("\n")].rstrip("\r").endswith((")", ">"))
+                                and mk.POLL_RE.fullmatch(text) is None):
+                            # (with a line break no deleted or missed-call marker can match)
                             info[2][0] += 1
-                            msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                            msg = Message(index, p_ts, info[0], text, "message", p_line, p_line + text.count("\n"), info[1])
                 yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
                 index += 1
                 p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
