@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 from chatwarden.detect.base import Hit, TextDetector
 from chatwarden.detect.lexicons import read_text, trie_pattern
+from chatwarden.detect.literals import required_literals
 from chatwarden.detect.text import detection_view
 from chatwarden.errors import ConfigError
 from chatwarden.yamlstrict import line_of, load_text
@@ -66,6 +67,7 @@ SCOPES = ("sentence", "message")
 CONTEXT_STEP = 0.05
 CONTEXT_MAX = 0.10
 SCORE_CAP = 0.99
+NEEDS_LOOP = 6  # up to this many required strings are looked for one by one, more with one expression
 
 _MACRO = re.compile(r"(?<!\(\?)(?<!\(\?P)<([a-z_][a-z0-9_]*)>")  # not (?<...) or (?P<...>
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
@@ -96,6 +98,11 @@ class Rule:
     yield_to: frozenset[str] = frozenset()
     match_examples: tuple[str, ...] = ()
     no_match_examples: tuple[str, ...] = ()
+    # Strings of which every match of ``pattern`` contains one (see chatwarden.detect.literals),
+    # looked for in the lower-cased text before the pattern runs; for a ``cased`` rule only
+    # in ASCII text.  None: always run the pattern.
+    needs: tuple[str, ...] | None = None
+    needs_any: re.Pattern[str] | None = None  # the same strings as one expression, when there are many
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,8 +331,12 @@ def compile_rules(text: str, filename: str, labels: frozenset[str], detector: st
                 ex_no = tuple(_str_list(ex.get("no_match", []), at(ex, "no_match"), problems, allow_empty=True))
         if pattern is None:
             continue
+        needs = required_literals(pattern, ignore_case=cased)
+        needs_any = None
+        if needs is not None and len(needs) > NEEDS_LOOP:
+            needs_any = re.compile(trie_pattern((), needs))
         rule = Rule(rid, label, float(score), reason.strip(), pattern, unless, requires, scope, context, order,
-                    cased, yield_to, ex_match, ex_no)
+                    cased, yield_to, ex_match, ex_no, needs, needs_any)
         for t in trig:
             trigger_ids.setdefault(t, []).append(len(rules))
         rules.append(rule)
@@ -392,9 +403,28 @@ def scan_rules(ruleset: RuleSet, text: str) -> list[Hit]:
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
     hits: list[Hit] = []
     found: set[str] = set()
+    ascii_text = None
     for rule in candidates:
         if rule.label in found or (rule.yield_to and not rule.yield_to.isdisjoint(found)):
             continue
+        needs = rule.needs
+        if needs is not None:
+            if rule.cased:
+                if ascii_text is None:
+                    ascii_text = view.isascii()
+                usable = ascii_text
+            else:
+                usable = True
+            if usable:
+                if rule.needs_any is not None:
+                    if rule.needs_any.search(low) is None:
+                        continue  # the pattern cannot match: none of its required strings is here
+                else:
+                    for s in needs:
+                        if s in low:
+                            break
+                    else:
+                        continue  # likewise
         target = view if rule.cased else low
         for m in rule.pattern.finditer(target):
             start, end = m.span()
