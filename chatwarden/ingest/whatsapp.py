@@ -588,10 +588,18 @@ class WhatsAppParser:
                         if text.endswith("\r"):
                             text = text[:-1]
                         if p_fast == 1:
-                            if ((text.isascii() or mk.MARK_RE.search(text) is None) and text not in exact
-                                    and not text.endswith((")", ">")) and "http" not in text):
-                                info[2][0] += 1
-                                msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                            if text.isascii() or mk.MARK_RE.search(text) is None:
+                                if text not in exact and not text.endswith((")", ">")) and "http" not in text:
+                                    info[2][0] += 1
+                                    msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                            elif not text.endswith(">") and text[:1] not in MARK_CHARS:
+                                # invisible marks inside the text (an @mention): markers are
+                                # looked for in the copy without marks, as classify_body does
+                                b = mk.fold(text).strip()
+                                if (b not in exact and not b.endswith((")", ">")) and "http" not in b
+                                        and not b.endswith(mk.IOS_OMITTED_ENDINGS) and mk.MISSED_CALL_RE.fullmatch(b) is None):
+                                    info[2][0] += 1
+                                    msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
                         elif ((text.isascii() or mk.MARK_RE.search(text) is None) and not text.endswith(">")
                                 and "http" not in text and text not in exact
                                 and not text[: text.find("\n")].rstrip("\r").endswith((")", ">"))
