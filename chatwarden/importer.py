@@ -36,6 +36,7 @@ from chatwarden.model import Actor, Finding, Message
 from chatwarden.policy import evaluate
 from chatwarden.serialize import warning_dict
 from chatwarden.store import Store, audit, records
+from chatwarden.store.db import bulk_writes
 from chatwarden.store.tables import exports
 
 BATCH = 5000
@@ -100,8 +101,9 @@ def import_export(
             scan_id = records.start_scan(conn, chat_id, export_id, "import", analyzer.policy.version,
                                          analyzer.engine.versions, actor.name, run_id)
             had_messages = records.max_seq(conn, chat_id) > 0
-            totals = _stream(conn, analyzer, parsed.messages(), chat_id, export_id, scan_id, had_messages, batch,
-                             on_batch, n_workers)
+            with bulk_writes(conn):
+                totals = _stream(conn, analyzer, parsed.messages(), chat_id, export_id, scan_id, had_messages,
+                                 batch, on_batch, n_workers)
             chat = parsed.chat  # complete now
             findings_new = totals["findings"] + _chat_level(conn, analyzer, chat, totals["view"], chat_id, scan_id,
                                                             totals["ids"])

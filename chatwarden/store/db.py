@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from chatwarden.config import Settings
 from chatwarden.errors import StoreError
@@ -25,6 +26,30 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+BULK_CACHE_KIB = 128 * 1024
+
+
+@contextlib.contextmanager
+def bulk_writes(conn: Connection) -> Iterator[None]:
+    """A bigger SQLite page cache (up to 128 MiB, taken only as pages are used) while this
+    connection writes a large batch set in one transaction, then the connection's own
+    setting again.  Message identities are hashes, so their unique index is written at
+    random places: with SQLite's default 2 MiB cache a million-message import keeps
+    spilling and re-reading index pages.  Nothing changes on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        try:
+            conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+        except DBAPIError:  # the connection is failing anyway; the pool discards it
+            pass
 
 
 def _json_dumps(value) -> str:  # noqa: ANN001
