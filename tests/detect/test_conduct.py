@@ -64,7 +64,7 @@ def example(entry_id: str, n: int = 0, kind: str = "match") -> str:
 def test_detector_protocol() -> None:
     assert issubclass(ConductDetector, TextDetector)
     assert ConductDetector.name == "conduct"
-    assert ConductDetector.version == "1.1.0"
+    assert ConductDetector.version == "1.2.0"
     assert ConductDetector.labels == frozenset(LABELS)
     assert set(LABELS) == {
         "conduct.racist", "conduct.misogynistic", "conduct.sexual", "conduct.homophobic", "conduct.transphobic",
@@ -86,7 +86,7 @@ def test_detect_yields_findings_with_explanations(det: ConductDetector) -> None:
     f = findings[0]
     assert (f.detector, f.label, f.message_index) == ("conduct", "conduct.demeaning", 1)
     assert messages[1].text[f.span.start : f.span.end] == "waste of oxygen"
-    assert f.explanation.detector == "conduct" and f.explanation.version == "1.1.0"
+    assert f.explanation.detector == "conduct" and f.explanation.version == "1.2.0"
     assert f.explanation.pattern == "demeaning.waste_of_oxygen"
     assert f.explanation.reason
 
@@ -660,3 +660,36 @@ def test_retraining_reproduces_the_shipped_model(shared_dir: Path, tmp_path: Pat
     )
     shipped = (REPO / "chatwarden" / "detect" / "conduct" / "model.json.gz").read_bytes()
     assert out.read_bytes() == shipped
+
+
+# --------------------------------------------------------------------------------------
+# The cheap first stage
+# --------------------------------------------------------------------------------------
+
+
+def test_quick_view_reads_a_bang_between_letters_as_i_and_keeps_every_offset() -> None:
+    for text in ("Wow! th!s is it!", "th!s “quoted” w!th curly quotes", "!!! a!"):
+        view, low = quick_view(text)
+        assert len(view) == len(low) == len(text)
+    assert quick_view("Wow! th!s is it!")[1] == "wow! this is it!"
+
+
+def test_the_prefilter_never_asks_the_gate_about_too_few_words(det: ConductDetector) -> None:
+    state = det._get_state()
+    asked: list[int] = []
+
+    def gate(words: set[str]) -> bool:
+        asked.append(len(words))
+        return True
+
+    prefilter = state.prefilter.with_gate(gate, state.lexicon.marks, 5)
+    assert not prefilter(quick_view("on my way")[1]) and asked == []
+    assert prefilter(quick_view("we are all on our way back now")[1]) and asked
+
+
+def test_the_gate_decides_as_its_exact_score_does(det: ConductDetector) -> None:
+    gate = det.model.gate
+    assert gate is not None
+    for text in ("we are all on our way back now", "can someone bring milk for the fridge", "the van is at the garage again today"):
+        words = set(quick_view(text)[1].split())
+        assert gate.passes(words) == (len(words) >= gate.min_words and gate.score(words) >= gate.threshold)

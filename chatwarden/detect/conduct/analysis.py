@@ -17,8 +17,11 @@ from chatwarden.detect.conduct.lexicon import Entry, Group, Lexicon, TOKEN_RE
 from chatwarden.detect.text import detection_view
 
 # Look-alikes people use inside words (h4te, w0men, b1tch, $hit).
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_LEET_CHARS = frozenset("013457@$")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "@": "a", "$": "s"})
+_LEET_CHARS = frozenset("0134579@$")
+# "!" for "i" between two letters (n!gger); the tokenizer splits words at "!", so it is
+# read as a letter in the lower-cased view itself (one character for one: offsets hold).
+_BANG_RE = re.compile(r"(?<=[a-z])!(?=[a-z])")
 # A police code such as IC3, MG11 or DV1: up to three letters and then only digits; a
 # code is never read as look-alike letters ("ic3" is not "ice").
 _CODE_RE = re.compile(r"[a-z]{1,3}[0-9]+")
@@ -58,22 +61,32 @@ FRAMED_KINDS = frozenset({"slur", "insult", "dehumanising"})
 
 
 def same_length_lower(view: str) -> str:
+    """``view`` lower-cased, keeping its length, with an "!" between letters read as "i"."""
     low = view.lower()
-    if len(low) == len(view):
-        return low
-    # A few characters lower-case to two (for instance a dotted capital I): keep the length.
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
+    if len(low) != len(view):
+        # A few characters lower-case to two (for instance a dotted capital I): keep the length.
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
+    if "!" in low:
+        low = _BANG_RE.sub("i", low)
+    return low
 
 
 def quick_view(text: str) -> tuple[str, str]:
     """(detection view, lower-cased detection view) of ``text``; both keep its length."""
+    if text.isascii():
+        # the detection view only replaces non-ASCII characters, and ASCII lower-cases
+        # one for one (``isascii`` is a flag look-up, not a scan)
+        low = text.lower()
+        return text, (_BANG_RE.sub("i", low) if "!" in low else low)
     view = detection_view(text)
     return view, same_length_lower(view)
 
 
 _ASCII_WORD_RE = re.compile(r"[a-z]+")
 _HAS_SYMBOL_RE = re.compile(r"[0-9@$*]")
-_MIXED_TOKEN_RE = re.compile(r"[a-z0-9@$*]*[a-z][a-z0-9@$*]*")
+# A word written with look-alikes: a whole run of letters, digits and symbols that starts
+# with a letter and holds a digit or symbol ("h4te", "b1tch", "f*ck"; not "mg11x" digits-first).
+_LEET_TOKEN_RE = re.compile(r"(?<![a-z0-9@$*])[a-z]+[0-9@$*][a-z0-9@$*]*")
 _SPACED_ASCII_RE = re.compile(r"(?<![a-z])[a-z] [a-z] [a-z](?![a-z])")
 _SPACED_LETTERS = frozenset("bcdefghjklmnopqrstuvwxyz")
 
@@ -91,13 +104,14 @@ class Prefilter:
     (emoji) present.
     """
 
-    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks")
+    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks", "min_words", "_short", "_ascii_mark_re")
 
     def __init__(
         self,
         rules: dict[str, list[tuple[frozenset[str], ...]] | None],
         gate: Callable[[set[str]], bool] | None = None,
         marks: dict[str, tuple[str, ...]] | None = None,
+        min_words: int = 0,
     ) -> None:
         self.rules = rules
         self.keys = frozenset(rules)
@@ -105,9 +119,18 @@ class Prefilter:
         self.marks = marks or {}
         # an all-ASCII message can hold only the ASCII marks (";)"), most hold none
         self.ascii_marks = tuple(c for chars in self.marks.values() for c in chars if c.isascii())
+        self._ascii_mark_re = _any_of(self.ascii_marks)
+        # the gate never passes fewer than ``min_words`` words (mark classes included):
+        # a word set smaller than this cannot reach it
+        self.min_words = min_words
+        self._short = min_words - len(self.marks)
 
-    def with_gate(self, gate: Callable[[set[str]], bool] | None, marks: dict[str, tuple[str, ...]]) -> Prefilter:
-        return Prefilter(self.rules, gate, marks)
+    def with_gate(
+        self, gate: Callable[[set[str]], bool] | None, marks: dict[str, tuple[str, ...]], min_words: int = 0
+    ) -> Prefilter:
+        """This prefilter with a gate; ``min_words`` is the gate's own minimum (a promise
+        that ``gate`` rejects smaller word sets, so they are rejected without calling it)."""
+        return Prefilter(self.rules, gate, marks, min_words)
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> Prefilter:
@@ -164,24 +187,45 @@ class Prefilter:
         return cls(rules)
 
     def __call__(self, low: str) -> bool:
-        words = prefilter_words(low)
-        if words is None:  # a wildcard inside a word (f*ck): always analysed
-            return True
-        if self._matches(words):
+        # prefilter_words, inlined: this runs on every message
+        found = _ASCII_WORD_RE.findall(low)
+        if _HAS_SYMBOL_RE.search(low) is not None:
+            for tok in _LEET_TOKEN_RE.findall(low):
+                if "*" in tok:
+                    return True  # a wildcard inside a word (f*ck): always analysed
+                found.append(tok.translate(_LEET))
+        gate = self.gate
+        if gate is None or len(found) < self._short:
+            # too few words for the gate (the set of them is no larger than the list):
+            # only a trigger word or spaced-out letters can make it a candidate
+            if self.keys.isdisjoint(found):
+                return not _SPACED_LETTERS.isdisjoint(found) and _SPACED_ASCII_RE.search(low) is not None
+            words = set(found)
+            return self._matches(words) or (
+                not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None
+            )
+        words = set(found)
+        if not self.keys.isdisjoint(words) and self._matches(words):
             return True
         if not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None:
             return True
-        if self.gate is None:
+        if len(words) < self._short:
             return False
-        if self.marks and (not low.isascii() or any(m in low for m in self.ascii_marks)):
+        if self.marks and (not low.isascii() or (self._ascii_mark_re is not None and self._ascii_mark_re.search(low))):
             words.update(mark_words(low, self.marks))
-        return self.gate(words)
+        return gate(words)
 
     def _matches(self, words: set[str]) -> bool:
         hits = self.keys & words
         if not hits:
             return False
         rules = self.rules
+        if len(hits) == 1:
+            (t,) = hits
+            need = rules[t]
+            if need is None:
+                return True
+            return any(all(not c.isdisjoint(words) for c in companions) for companions in need)
         for t in hits:
             need = rules[t]
             if need is None:
@@ -198,13 +242,18 @@ def prefilter_words(low: str) -> set[str] | None:
     ``*`` wildcard.  Codes such as MG11 or BX19 read as nothing in particular."""
     words = set(_ASCII_WORD_RE.findall(low))
     if _HAS_SYMBOL_RE.search(low) is not None:
-        for tok in _MIXED_TOKEN_RE.findall(low):
-            if tok.isalpha() or not tok[0].isalpha():
-                continue
+        for tok in _LEET_TOKEN_RE.findall(low):
             if "*" in tok:
                 return None
             words.add(tok.translate(_LEET))
     return words
+
+
+def _any_of(chars: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A pattern that finds any of the strings ``chars`` (None for none)."""
+    if not chars:
+        return None
+    return re.compile("|".join(re.escape(c) for c in sorted(chars, key=lambda c: (-len(c), c))))
 
 
 def mark_words(low: str, marks: dict[str, tuple[str, ...]]) -> list[str]:

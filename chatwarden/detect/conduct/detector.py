@@ -132,7 +132,7 @@ def _build_state(model: ConductModel | None, lexicon: Lexicon | None) -> _State:
     lex = lex.with_spelling_variants(mdl.known_words)
     prefilter = Prefilter.from_lexicon(lex)
     if mdl.gate is not None and mdl.implicit is not None:
-        prefilter = prefilter.with_gate(mdl.gate.passes, lex.marks)
+        prefilter = prefilter.with_gate(mdl.gate.passes, lex.marks, mdl.gate.min_words)
     return _State(lexicon=lex, model=mdl, wildcard=make_wildcard(lex), known=mdl.known_words, prefilter=prefilter)
 
 
@@ -165,7 +165,7 @@ class ConductDetector(TextDetector):
     """Standards-of-Professional-Behaviour breaches in message text (see module docstring)."""
 
     name: ClassVar[str] = "conduct"
-    version: ClassVar[str] = "1.1.0"
+    version: ClassVar[str] = "1.2.0"
     labels: ClassVar[frozenset[str]] = frozenset(LABELS)
 
     def __init__(self, *, model: ConductModel | None = None, lexicon: Lexicon | None = None) -> None:

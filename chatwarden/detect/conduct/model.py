@@ -122,13 +122,26 @@ class Gate:
     threshold: float
     min_words: int = 0
 
+    _vocab: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._vocab = frozenset(self.weights)
+
     def score(self, words: set[str]) -> float:
-        get = self.weights.get
-        # fsum is exact, so the set's (hash-seeded) order never changes the result
-        return math.fsum([self.bias, *[get(w, 0.0) for w in words]])
+        weights = self.weights
+        # fsum is exact, so the set's (hash-seeded) order never changes the result, and
+        # words without a weight (most of them) add nothing: only the known ones are summed
+        return math.fsum([self.bias, *[weights[w] for w in self._vocab.intersection(words)]])
 
     def passes(self, words: set[str]) -> bool:
-        return len(words) >= self.min_words and self.score(words) >= self.threshold
+        if len(words) < self.min_words:
+            return False
+        # A plain float sum first (fast, but its last bits depend on the set's order); only
+        # a sum within rounding distance of the threshold is settled by the exact score.
+        rough = sum(map(self.weights.__getitem__, self._vocab.intersection(words)), self.bias)
+        if abs(rough - self.threshold) > 1e-9:
+            return rough > self.threshold
+        return self.score(words) >= self.threshold
 
     def to_json(self) -> dict[str, Any]:
         return {
