@@ -120,9 +120,11 @@ def test_weights_load_lazily_on_first_scan(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.parametrize(
     "blob",
-    [b"not gzip", gzip.compress(b"{not json"), gzip.compress(b'{"format": "something-else"}'),
-     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 99}).encode()),
-     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 1, "labels": ["a"]}).encode())],
+    # mtime=0: the same bytes in every pytest-xdist worker, whose collections must agree
+    [b"not gzip", gzip.compress(b"{not json", mtime=0), gzip.compress(b'{"format": "something-else"}', mtime=0),
+     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 99}).encode(), mtime=0),
+     gzip.compress(json.dumps({"format": MODEL_FORMAT, "format_version": 1, "labels": ["a"]}).encode(), mtime=0)],
+    ids=["not-gzip", "not-json", "other-format", "future-version", "no-weights"],
 )
 def test_bad_model_files_are_config_errors(blob: bytes) -> None:
     with pytest.raises(ConfigError):
