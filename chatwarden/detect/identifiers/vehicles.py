@@ -66,12 +66,12 @@ _ROAD = re.compile(r"[ABMJ] ?\d{1,4}")
 
 def dateless(sc: Scan, m: object) -> bool:
     start, end = m.start(), m.end()  # type: ignore[attr-defined]
-    ctx = sc.anchored("vehicle_registration", start, end)
-    if not ctx:
-        return False
     raw = sc.text[start:end]
     letters = raw.split(" ")[0].rstrip("0123456789")
     if letters in STOP_LETTERS or _ROAD.fullmatch(raw) is not None:
+        return False
+    ctx = sc.anchored("vehicle_registration", start, end)  # after the cheap tests: it tokenises
+    if not ctx:
         return False
     sc.add("vehicle_registration", start, end, 0.8, "vrm.dateless", "context: " + repr(ctx[0]), ctx)
     return True
