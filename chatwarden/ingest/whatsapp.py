@@ -112,6 +112,16 @@ EXACT: dict[str, BodyInfo] = {
     for text, (kind, media, omitted) in mk.EXACT_BODIES.items()
 }
 EXACT_EDITED = {text: BodyInfo(i.kind, i.attachments, True) for text, i in EXACT.items()}
+# What the inline path of pass 2 writes for a one-line marker body (media omitted, deleted,
+# ...): kind and attachments, as _person would build them (no file name: nothing to link).
+# EXACT_MESSAGE is for a body without marks, so it leaves out texts the edited test could
+# cut; EXACT_MESSAGE_FOLDED is looked up with the mark-free copy of a body not ending in ">".
+EXACT_MESSAGE_FOLDED: dict[str, tuple[str, tuple[Attachment, ...]]] = {
+    text: (i.kind, tuple(Attachment(None, media, omitted=True, missing=False) for _name, media, _o in i.attachments))
+    for text, i in EXACT.items()
+    if not i.kind.startswith("system:") and i.system is None and all(name is None for name, _m, _o in i.attachments)
+}
+EXACT_MESSAGE = {t: v for t, v in EXACT_MESSAGE_FOLDED.items() if mk.EDITED_RE.search(t) is None}
 # System lines WhatsApp may write behind a name (the group's or the contact's) even without
 # invisible marks: only these kinds are read from a named body that has no marks.
 ATTRIBUTED_KINDS = frozenset({"system:encryption", "system:security_code_changed", "system:business_account"})
@@ -519,6 +529,8 @@ class WhatsAppParser:
         index = 0
         slow = self._finish
         exact = EXACT
+        exact_message = EXACT_MESSAGE
+        exact_folded = EXACT_MESSAGE_FOLDED
         for line, parts in self._chunks(self.on_bytes):
             before = parts[0]
             if before:
@@ -589,14 +601,26 @@ class WhatsAppParser:
                             text = text[:-1]
                         if p_fast == 1:
                             if text.isascii() or mk.MARK_RE.search(text) is None:
-                                if text not in exact and not text.endswith((")", ">")) and "http" not in text:
-                                    info[2][0] += 1
-                                    msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
-                            elif not text.endswith(">") and text[:1] not in MARK_CHARS:
-                                # invisible marks inside the text (an @mention): markers are
-                                # looked for in the copy without marks, as classify_body does
+                                if text not in exact:
+                                    if not text.endswith((")", ">")) and "http" not in text:
+                                        info[2][0] += 1
+                                        msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
+                                else:
+                                    em = exact_message.get(text)
+                                    if em is not None:
+                                        info[2][0] += 1
+                                        msg = Message(index, p_ts, info[0], text, em[0], p_line, p_line, info[1], em[1])
+                            elif not text.endswith(">"):
+                                # invisible marks in the text (an @mention; iOS before a marker):
+                                # markers are looked for in the copy without marks, as
+                                # classify_body does
                                 b = mk.fold(text).strip()
-                                if (b not in exact and not b.endswith((")", ">")) and "http" not in b
+                                if b in exact:
+                                    em = exact_folded.get(b)
+                                    if em is not None:
+                                        info[2][0] += 1
+                                        msg = Message(index, p_ts, info[0], text, em[0], p_line, p_line, info[1], em[1])
+                                elif (text[:1] not in MARK_CHARS and not b.endswith((")", ">")) and "http" not in b
                                         and not b.endswith(mk.IOS_OMITTED_ENDINGS) and mk.MISSED_CALL_RE.fullmatch(b) is None):
                                     info[2][0] += 1
                                     msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
