@@ -94,6 +94,7 @@ def seed_findings(store, n: int) -> None:
                          "created_at": now, "updated_at": now})
         cols = tuple(rows[0])
         records.bulk_insert(conn, "findings", cols, rows, frozenset({"citation", "evidence"}))
+    store.refresh_statistics("findings")  # as an import that added this many findings does
 
 
 def page_through(store, pages: int = 200, size: int = 50) -> dict:

@@ -40,6 +40,7 @@ from chatwarden.store.db import bulk_writes
 from chatwarden.store.tables import exports
 
 BATCH = 5000
+ANALYZE_AFTER = 10_000  # new messages from which an import refreshes PostgreSQL's planner statistics
 CONTEXT = 5
 SEQ_SLOTS = 100_000
 
@@ -128,6 +129,8 @@ def import_export(
                        f"account {account or 'not given'}",
                 at=datetime.now(timezone.utc),
             ))
+    if totals["new"] >= ANALYZE_AFTER:
+        store.refresh_statistics("messages", "findings")
     return ImportResult("imported", chat_id, export_id, chat.sha256, totals["messages"], totals["new"], findings_new,
                         scan_id, analyzer.policy.version)
 

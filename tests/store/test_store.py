@@ -145,6 +145,20 @@ def test_detection_workers_store_exactly_what_one_process_stores(store, analyzer
         twin.close()
 
 
+def test_a_big_import_refreshes_postgresql_planner_statistics(store, analyzer, admin, tmp_path, monkeypatch):
+    import chatwarden.importer as importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 30)
+    import_export(store, analyzer, chat_file(tmp_path, "a", n_extra=40), actor=admin)
+    if store.backend == "sqlite":
+        assert store.refresh_statistics("messages") is False
+        return
+    with store.read() as conn:
+        analysed = dict(conn.execute(text("SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                                          "WHERE relname IN ('messages', 'findings')")).all())
+    assert analysed == {"messages": True, "findings": True}
+
+
 def test_rescan_with_a_new_policy_records_both(store, analyzer, admin, tmp_path):
     from chatwarden.analysis import Analyzer
     from chatwarden.policy import load_policy
