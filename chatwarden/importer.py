@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import Connection, update
 
 from chatwarden.analysis import Analyzer
+from chatwarden.detect.engine import DetectionEngine
 from chatwarden.ingest import open_export
 from chatwarden.model import Actor, Finding, Message
 from chatwarden.policy import evaluate
@@ -149,10 +150,10 @@ def resolve_workers(setting: int) -> int:
     return max(setting, 0)
 
 
-_WORKER_ENGINE = None
+_WORKER_ENGINE: DetectionEngine | None = None
 
 
-def _worker_start(engine, parent_pid: int) -> None:  # noqa: ANN001
+def _worker_start(engine: DetectionEngine, parent_pid: int) -> None:
     """In a forked worker: keep the parent's engine (inherited, not pickled), leave Ctrl-C
     to the parent, and die with the parent (Linux), so a killed import leaves no worker."""
     global _WORKER_ENGINE
@@ -189,7 +190,7 @@ class _TextDetection:
     once an export proves bigger than one batch) in forked worker processes, which inherit
     the analyzer as it is, so they find exactly what this process would."""
 
-    def __init__(self, engine, workers: int) -> None:  # noqa: ANN001
+    def __init__(self, engine: DetectionEngine, workers: int) -> None:
         self.engine = engine
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None

@@ -146,7 +146,7 @@ def test_detection_workers_store_exactly_what_one_process_stores(store, analyzer
 
 
 def test_a_big_import_refreshes_postgresql_planner_statistics(store, analyzer, admin, tmp_path, monkeypatch):
-    import chatwarden.importer as importer
+    from chatwarden import importer
 
     monkeypatch.setattr(importer, "ANALYZE_AFTER", 30)
     import_export(store, analyzer, chat_file(tmp_path, "a", n_extra=40), actor=admin)
