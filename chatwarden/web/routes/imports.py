@@ -64,7 +64,9 @@ async def receive_upload(request: Request, actor: Actor) -> Any:
                 raise InputError(
                     f"the upload is larger than the limit of {settings.max_upload_bytes} bytes", source=name
                 )
-            return import_export(store, analyzer, target, actor=actor, device=device, account=account)
+            # workers=0: detection stays in this thread; forking a process that runs the web
+            # server's threads is unsafe (a child inherits locks other threads hold)
+            return import_export(store, analyzer, target, actor=actor, device=device, account=account, workers=0)
 
     try:
         return await anyio.to_thread.run_sync(work)
