@@ -83,8 +83,9 @@ def _firsts(vocab: frozenset[str]) -> frozenset[str]:
     return f
 
 
-def _bounds(low: str, start: int, end: int) -> tuple[int, int]:
-    """The window around ``low[start:end]``: about seven words before, three after."""
+def window_words(low: str, start: int, end: int) -> list[str]:
+    """The lower-cased whole words around ``low[start:end]`` (about seven words before,
+    three after; the candidate itself excluded)."""
     s = start - BEFORE
     if s <= 0:
         s = 0
@@ -95,13 +96,6 @@ def _bounds(low: str, start: int, end: int) -> tuple[int, int]:
     if e < len(low) and low[e] not in " \n\t":
         j = low.rfind(" ", end, e)
         e = j if j >= 0 else end
-    return s, e
-
-
-def window_words(low: str, start: int, end: int) -> list[str]:
-    """The lower-cased whole words around ``low[start:end]`` (about seven words before,
-    three after; the candidate itself excluded)."""
-    s, e = _bounds(low, start, end)
     return _WORD.findall(low[s:start] + " ~ " + low[end:e])
 
 
@@ -125,42 +119,3 @@ def find_context(words: list[str], vocab: frozenset[str]) -> tuple[str, ...]:
                     if tri in vocab:
                         found.append(tri)
     return tuple(dict.fromkeys(found))
-
-
-# For each vocabulary, strings of which the lower-cased text must contain one for any of
-# its words or phrases to be found: the one-word entries and the first words of phrases
-# (a phrase is found only when its first word is a word of the window), less those that
-# contain another.  Texts without any of them skip the tokenising.  None: too many to test.
-_KEYS: dict[frozenset[str], tuple[str, ...] | None] = {}
-KEYS_MAX = 10
-
-
-def _keys(vocab: frozenset[str]) -> tuple[str, ...] | None:
-    if vocab in _KEYS:
-        return _KEYS[vocab]
-    firsts = sorted({p.split(" ")[0] for p in vocab}, key=lambda w: (len(w), w))
-    keys: list[str] = []
-    for w in firsts:
-        if not any(k in w for k in keys):
-            keys.append(w)
-    out = tuple(keys) if len(keys) <= KEYS_MAX else None
-    _KEYS[vocab] = out
-    return out
-
-
-def may_hold(low: str, start: int, end: int, vocab: frozenset[str]) -> bool:
-    """False when neither side of the window around ``low[start:end]`` holds any of the
-    vocabulary's key strings, so that no word or phrase of it can be found there (every
-    word of the window lies inside one side)."""
-    keys = _KEYS.get(vocab, ())
-    if keys == ():
-        keys = _keys(vocab)
-    if keys is None:
-        return True
-    s, e = _bounds(low, start, end)
-    find = low.find
-    for k in keys:
-        if find(k, s, start) >= 0 or find(k, end, e) >= 0:
-            return True
-    return False
-

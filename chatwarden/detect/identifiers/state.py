@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from chatwarden.detect.base import Hit
-from chatwarden.detect.identifiers.context import ANCHORS, VOCAB, find_context, may_hold, window_words
+from chatwarden.detect.identifiers.context import ANCHORS, VOCAB, find_context, window_words
 
 
 class Scan:
     """One call of ``IdentifierDetector.scan``: the text, its lower-cased copy (made only
     when a handler asks for context), and the hits so far."""
 
-    __slots__ = ("text", "_low", "hits", "dobs", "licences", "_window", "_words")
+    __slots__ = ("text", "_low", "hits", "dobs", "licences")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -22,8 +22,6 @@ class Scan:
         self.hits: list[Hit] = []
         self.dobs: list[tuple[int, int, int]] = []  # (year, month, day) of dates of birth found
         self.licences: list[int] = []  # indexes into hits of driving licence numbers
-        self._window: tuple[int, int] | None = None  # the last window tokenised, and its words
-        self._words: list[str] = []
 
     @property
     def low(self) -> str:
@@ -33,20 +31,11 @@ class Scan:
         return low
 
     def context(self, label: str, start: int, end: int) -> tuple[str, ...]:
-        return self._context(VOCAB[label], start, end)
+        return find_context(window_words(self.low, start, end), VOCAB[label])
 
     def anchored(self, label: str, start: int, end: int) -> tuple[str, ...]:
         """Only the strong context words (see ``context.ANCHORS``)."""
-        return self._context(ANCHORS[label], start, end)
-
-    def _context(self, vocab: frozenset[str], start: int, end: int) -> tuple[str, ...]:
-        low = self.low
-        if not may_hold(low, start, end, vocab):
-            return ()
-        if self._window != (start, end):  # a candidate often asks twice (anchors, then all words)
-            self._window = (start, end)
-            self._words = window_words(low, start, end)
-        return find_context(self._words, vocab)
+        return find_context(window_words(self.low, start, end), ANCHORS[label])
 
     def add(
         self,
