@@ -90,7 +90,8 @@ SETTING_DOCS: dict[str, str] = {
     "max_upload_bytes": "cap on the size of an upload in the web app",
     "import_workers": "worker processes that run the text detectors during an import while the importing process "
                       "parses and stores (same results, same single transaction); -1 = one fewer than the CPUs, "
-                      "0 = everything in the importing process",
+                      "0 = everything in the importing process (web uploads always use 0: no fork from a "
+                      "multi-threaded server)",
     "four_eyes_severities": "severities whose dismissal needs a second reviewer (comma-separated)",
     "pseudonymise_first_line": "first-line reviewers see 'Participant A' instead of names until a supervisor unmasks",
     "host": "address the web app listens on",
