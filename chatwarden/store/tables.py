@@ -433,14 +433,14 @@ api_tokens = Table(
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
-# The review queue's orders (most severe first, then oldest), so that a page of the queue is
-# read in index order and stops after the page instead of sorting every open finding.
-Index("ix_findings_queue_order", findings.c.status, findings.c.severity_rank.desc(), findings.c.id)
-Index("ix_findings_queue_severity", findings.c.status, findings.c.severity, findings.c.severity_rank.desc(),
-      findings.c.id)
-Index("ix_findings_queue_category", findings.c.status, findings.c.category, findings.c.severity_rank.desc(),
-      findings.c.id)
-Index("ix_findings_rank_order", findings.c.severity_rank.desc(), findings.c.id)
+# The review queue's order (most severe first, newest first within a severity: both keys
+# descending), so that a page of the queue is read by walking an index backwards and stops
+# after the page instead of sorting every open finding.  Every key ascending: an index with
+# mixed directions cannot be walked in that order (migration 0005).  The unfiltered queue uses
+# ix_findings_queue (status, severity_rank, id) above.
+Index("ix_findings_queue_severity", findings.c.status, findings.c.severity, findings.c.severity_rank, findings.c.id)
+Index("ix_findings_queue_category", findings.c.status, findings.c.category, findings.c.severity_rank, findings.c.id)
+Index("ix_findings_rank_order", findings.c.severity_rank, findings.c.id)
 
 # ------------------------------------------------------------------------------------------
 # Streaming intake (issue 8): where each streamed message came from.  One row per stored
