@@ -258,7 +258,7 @@ POLICY_OPT = click.option("--policy", "policy_dir", default=None, type=click.Pat
 def _analyzer(policy_dir: str | None):
     from chatwarden.analysis import Analyzer
 
-    return Analyzer.default(policy_dir)
+    return Analyzer.default(policy_dir).settle()
 
 
 @main.command("scan")

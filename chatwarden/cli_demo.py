@@ -32,7 +32,7 @@ def demo_cmd(ctx: click.Context, examples_dir: str, out_dir: str) -> None:
         raise InputError("no sample exports (.txt/.zip) here; run from the repository or give --examples",
                          source=str(folder))
     st = state()
-    analyzer = Analyzer.default(st.settings.policy_dir or None)
+    analyzer = Analyzer.default(st.settings.policy_dir or None).settle()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"policy {analyzer.policy.version[:12]}: {len(analyzer.policy.active)} active rules; detectors: "

@@ -45,7 +45,7 @@ def import_cmd(exports: tuple[str, ...], device: str | None, account: str | None
 
     st = state()
     store = st.store()
-    analyzer = Analyzer.default(policy_dir or st.settings.policy_dir or None)
+    analyzer = Analyzer.default(policy_dir or st.settings.policy_dir or None).settle()
     results = []
     for path in exports:
         with byte_progress(path, f"importing {path}", passes=4) as progress:

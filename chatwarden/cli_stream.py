@@ -63,7 +63,7 @@ def monitor_cmd(consumer: str | None, batch: int | None, metrics_port: int | Non
     from chatwarden.stream.monitor import Monitor
 
     store = st.store()
-    analyzer = Analyzer.default(settings.policy_dir or None, list(_detectors(detectors, settings)) or None)
+    analyzer = Analyzer.default(settings.policy_dir or None, list(_detectors(detectors, settings)) or None).settle()
     intake = make_intake(settings, consumer)
     mon = Monitor(store, analyzer, intake, settings, actor=Actor.system("monitor"), metrics=Metrics(intake.consumer),
                   batch=batch, stop_when_idle=stop_when_idle, max_messages=max_messages)
