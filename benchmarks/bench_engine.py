@@ -80,7 +80,7 @@ def main() -> int:
     from chatwarden.detect.engine import DetectionEngine
     from chatwarden.model import Chat
 
-    analyzer = Analyzer.default()
+    analyzer = Analyzer.default().settle()  # as the CLI's batch commands do
     chat = Chat("bench", None, "bench", "", "android", "dmy", "day>12", is_group=True)
     corpora = {"team chat (generated)": team_chat(args.messages),
                "short messages with identifiers (bench_detect corpus)": identifier_corpus(),

@@ -36,7 +36,7 @@ from chatwarden.model import Actor
 from chatwarden.store import Store
 from chatwarden.importer import resolve_workers
 store = Store.open(load_settings(env={}, data_dir=sys.argv[1], database_url=sys.argv[2] or None))
-analyzer = Analyzer.default()
+analyzer = Analyzer.default().settle()  # as `chatwarden import` does
 workers = resolve_workers(int(sys.argv[4]) if sys.argv[4] else store.settings.import_workers)
 t = time.perf_counter(); c = time.process_time()
 r = import_export(store, analyzer, sys.argv[3], actor=Actor("bench", "bench", ("administrator",)), workers=workers)
