@@ -32,6 +32,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_findings_queue_severity', ['status', 'severity', 'severity_rank', 'id'], unique=False)
         batch_op.create_index('ix_findings_queue_category', ['status', 'category', 'severity_rank', 'id'], unique=False)
         batch_op.create_index('ix_findings_rank_order', ['severity_rank', 'id'], unique=False)
+    # statistics for the new indexes: where an earlier ANALYZE left some for the old ones,
+    # the planner would otherwise take an index it knows nothing about and sort the queue
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA analysis_limit=1000")
+    op.execute("ANALYZE findings")
 
 
 def downgrade() -> None:
