@@ -245,16 +245,32 @@ class StreamWriter:
             for r in conn.execute(select(participants.c.chat_id, participants.c.name)
                                   .where(participants.c.chat_id.in_(need[i:i + 500])).order_by(participants.c.id)):
                 roster[r.chat_id].append(r.name)
-        for key, group in groups.items():
-            cb = self._prepare_chat(conn, key, group, known.get(key), existing, senders_known, prepared,
+        staged = [(key, group, self._new_items(group, known.get(key), existing, prepared))
+                  for key, group in groups.items()]
+        # The text detectors look at one message at a time: run them once over every new
+        # message of the batch (a batch spans hundreds of chats, mostly one message each, and
+        # the engine works fastest over long runs of messages), then hand each chat its own.
+        flat: list[Message] = []
+        for _key, _group, uniq in staged:
+            base = len(flat)
+            flat.extend([it.envelope.to_message(base + i, self.tz) for i, it in enumerate(uniq)])
+        by_flat: dict[int, list[Finding]] = defaultdict(list)
+        for f in self.analyzer.engine.text_findings(flat):
+            by_flat[f.message_index].append(f)  # type: ignore[index]
+        offset = 0
+        for key, group, uniq in staged:
+            fresh = [_at(m, i) for i, m in enumerate(flat[offset:offset + len(uniq)])]
+            text = [f.at(i) for i in range(len(uniq)) for f in by_flat.get(offset + i, ())]
+            offset += len(uniq)
+            cb = self._prepare_chat(conn, key, group, uniq, fresh, text, known.get(key), senders_known,
                                     roster.get(known.get(key), []))
             prepared.chats.append(cb)
         return prepared
 
-    def _prepare_chat(self, conn: Connection, key: str, group: list[Item], chat_id: int | None,
-                      existing: set[tuple[int, str]], senders_known: set[tuple[int, str]],
-                      prepared: Prepared, roster: list[str] = ()) -> ChatBatch:
-        first = group[0].envelope
+    @staticmethod
+    def _new_items(group: list[Item], chat_id: int | None, existing: set[tuple[int, str]],
+                   prepared: Prepared) -> list[Item]:
+        """The chat's envelopes not stored yet (nor repeated in the batch), in chat order."""
         seen: set[str] = set()
         uniq: list[Item] = []
         for it in group:
@@ -264,13 +280,17 @@ class StreamWriter:
             seen.add(it.identity)
             uniq.append(it)
         uniq.sort(key=lambda it: (it.seq, it.envelope.message_id))
+        return uniq
+
+    def _prepare_chat(self, conn: Connection, key: str, group: list[Item], uniq: list[Item], fresh: list[Message],
+                      text: list[Finding], chat_id: int | None, senders_known: set[tuple[int, str]],
+                      roster: list[str] = ()) -> ChatBatch:
+        first = group[0].envelope
         cb = ChatBatch(key, first, uniq)
         if not uniq:
             return cb
 
         engine, policy = self.analyzer.engine, self.analyzer.policy
-        fresh = [it.envelope.to_message(i, self.tz) for i, it in enumerate(uniq)]
-        text = engine.text_findings(fresh)
         # Sequence detectors raise findings only on a message that carries media or has a
         # text finding of its own; only then do the chat's stored neighbours matter.
         wants_context = bool(text) or any(m.kind in CONTEXT_KINDS for m in fresh)
