@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, DateTime, and_, func, insert, or_, select, update
+from sqlalchemy import JSON, Connection, DateTime, func, insert, or_, select, tuple_, update
 
 from chatwarden.errors import NotFoundError
 from chatwarden.model import Chat, Decision, Message
@@ -353,8 +353,9 @@ def queue(conn: Connection, *, status: str | None = "open", category: str | None
     if after_id is not None:
         anchor = conn.execute(select(findings.c.severity_rank).where(findings.c.id == after_id)).scalar()
         if anchor is not None:
-            q = q.where(or_(findings.c.severity_rank < anchor,
-                            and_(findings.c.severity_rank == anchor, findings.c.id < after_id)))
+            # a row-value comparison: PostgreSQL then bounds the index scan with it rather
+            # than filtering every row above the anchor (deep pages)
+            q = q.where(tuple_(findings.c.severity_rank, findings.c.id) < tuple_(anchor, after_id))
     # Both keys descending, so the (status, severity_rank, id) index serves the order.
     q = q.order_by(findings.c.severity_rank.desc(), findings.c.id.desc()).limit(limit)
     return list(conn.execute(q).mappings())
