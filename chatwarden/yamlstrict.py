@@ -7,6 +7,7 @@ sequence remembers the line it starts on (:func:`line_of`) so that later checks 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,25 @@ def line_of(obj: Any, key: str | None = None) -> int:
     if key is not None and isinstance(obj, LineDict):
         return obj.key_lines.get(key, obj.line)
     return getattr(obj, "line", 0)
+
+
+def load_mapping(text: str, filename: str, keys: Collection[str]) -> tuple[dict, list[str], Callable[..., str]]:
+    """Load a data file whose top level is a mapping with exactly ``keys``.  Returns the
+    mapping, the problems found so far (unknown and missing keys, each with its line) for
+    the caller to add to, and ``at(obj, key=None)`` giving "file:line" for any node.
+    Raises :class:`ConfigError` when the YAML itself is bad or not a mapping."""
+    data, problems = load_text(text, filename)
+    if problems:
+        raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{filename}: expected a mapping at the top level")
+
+    def at(obj: Any, key: str | None = None) -> str:
+        return f"{filename}:{line_of(obj, key)}"
+
+    for key in data:
+        if key not in keys:
+            problems.append(f"{at(data, key)}: unknown key {key!r}")
+    for key in sorted(set(keys) - set(data)):
+        problems.append(f"{at(data)}: missing key {key!r}")
+    return data, problems, at

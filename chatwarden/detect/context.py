@@ -36,7 +36,7 @@ from chatwarden.detect.lexicons import read_text
 from chatwarden.detect.text import detection_view
 from chatwarden.errors import ConfigError
 from chatwarden.model import Explanation, Finding, Message
-from chatwarden.yamlstrict import line_of, load_strict, load_text
+from chatwarden.yamlstrict import load_mapping, load_strict
 
 __all__ = ["LABELS", "ContextDetector", "ContextData", "is_staff_name", "load_context_data"]
 
@@ -67,20 +67,7 @@ class ContextData:
 
 
 def load_context_data(text: str, filename: str) -> ContextData:
-    data, problems = load_text(text, filename)
-    if problems:
-        raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{filename}: expected a mapping at the top level")
-
-    def at(obj: Any, key: str | None = None) -> str:
-        return f"{filename}:{line_of(obj, key)}"
-
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(f"{at(data, key)}: unknown key {key!r}")
-    for key in sorted(TOP_KEYS - set(data)):
-        problems.append(f"{at(data)}: missing key {key!r}")
+    data, problems, at = load_mapping(text, filename, TOP_KEYS)
     if data.get("detector") not in (None, ContextDetector.name):
         problems.append(f"{at(data, 'detector')}: file is for another detector")
 

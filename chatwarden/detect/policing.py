@@ -42,7 +42,7 @@ from chatwarden.detect.lexicons import read_text, trie_pattern
 from chatwarden.detect.literals import required_literals
 from chatwarden.detect.text import detection_view
 from chatwarden.errors import ConfigError
-from chatwarden.yamlstrict import line_of, load_text
+from chatwarden.yamlstrict import line_of, load_mapping
 
 __all__ = ["LABELS", "PolicingDetector", "Rule", "RuleSet", "compile_rules", "trigger_regex"]
 
@@ -195,20 +195,7 @@ def _str_list(value: Any, where: str, problems: list[str], *, allow_empty: bool 
 
 def compile_rules(text: str, filename: str, labels: frozenset[str], detector: str) -> RuleSet:
     """Validate and compile a rule file; raise :class:`ConfigError` listing every problem."""
-    data, problems = load_text(text, filename)
-    if problems:
-        raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{filename}: expected a mapping at the top level")
-
-    def at(obj: Any, key: str | None = None) -> str:
-        return f"{filename}:{line_of(obj, key)}"
-
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(f"{at(data, key)}: unknown key {key!r}")
-    for key in sorted(TOP_KEYS - set(data)):
-        problems.append(f"{at(data)}: missing key {key!r}")
+    data, problems, at = load_mapping(text, filename, TOP_KEYS)
     if data.get("detector") not in (None, detector):
         problems.append(f"{at(data, 'detector')}: file is for detector {data.get('detector')!r}, not {detector!r}")
     version = str(data.get("version", ""))
