@@ -23,16 +23,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+sys.path.insert(0, str(REPO / "benchmarks"))
+from benchlib import append_record, cpu_model
 
 
 def team_chat(n: int) -> list:
@@ -106,12 +98,7 @@ def main() -> int:
     for name, what, n, rate in rows:
         lines.append(f"| {name} | {what} | {n:,} | {rate:,.0f} |")
     text = "\n".join(lines) + "\n"
-    out = REPO / "docs" / "benchmarks" / "engine.md"
-    if not out.exists():
-        out.write_text("# Whole-engine throughput\n\nProduced by `benchmarks/bench_engine.py`; newest run last.\n",
-                       encoding="utf-8")
-    with open(out, "a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_record("engine.md", "Whole-engine throughput", "bench_engine.py", text)
     print(text)
     return 0
 

@@ -25,7 +25,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "tests"))
+
+from benchlib import append_record, cpu_model
 
 IMPORT = r"""
 import sys, time, resource
@@ -46,16 +49,6 @@ cpu += kids.ru_utime + kids.ru_stime
 print(f"RESULT {r.messages} {r.findings_new} {wall:.3f} {cpu:.3f} "
       f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} {kids.ru_maxrss // 1024} {workers}")
 """
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def run_import(data_dir: str, url: str, export: Path, workers: int | None) -> dict:
@@ -178,12 +171,7 @@ def main() -> int:
                      f"{' + ' + str(r['worker_rss']) if r['workers'] else ''} | {q['p50']:.1f} | "
                      f"{q['p95']:.1f} | {q['max']:.1f} | {q['filtered_max']:.1f} |")
     text = "\n".join(lines) + "\n"
-    out = REPO / "docs" / "benchmarks" / "store.md"
-    if not out.exists():
-        out.write_text("# Store benchmark\n\nProduced by `benchmarks/bench_store.py`; newest run last.\n",
-                       encoding="utf-8")
-    with open(out, "a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_record("store.md", "Store benchmark", "bench_store.py", text)
     print(text)
     return 0
 
