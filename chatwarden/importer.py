@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import Connection, update
 
 from chatwarden.analysis import Analyzer
+from chatwarden.detect.base import TEXT_KINDS
 from chatwarden.detect.engine import DetectionEngine
 from chatwarden.ingest import open_export
 from chatwarden.model import Actor, Finding, Message
@@ -181,32 +182,71 @@ def _worker_start(engine: DetectionEngine, parent_pid: int) -> None:
         threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker_text_findings(messages: Sequence[Message]) -> list[Finding]:
-    return _WORKER_ENGINE.text_findings(messages)  # type: ignore[union-attr]
+class _Probe:
+    """What a text detector reads of a message (its index, kind and text), rebuilt in a
+    worker from the three lists :func:`_probe_lists` sends: pickling whole messages (with
+    timestamps, senders, attachments) cost more than a fifth of the detection itself."""
+
+    __slots__ = ("index", "kind", "text")
+
+    def __init__(self, index: int, kind: str, text: str) -> None:
+        self.index = index
+        self.kind = kind
+        self.text = text
+
+
+def _probe_lists(messages: Sequence[Message]) -> tuple[list[int], list[str], list[str]]:
+    """Index, kind and text of the messages the text detectors look at, in chat order."""
+    idx, kinds, texts = [], [], []
+    for m in messages:
+        if m.kind in TEXT_KINDS and m.text:
+            idx.append(m.index)
+            kinds.append(m.kind)
+            texts.append(m.text)
+    return idx, kinds, texts
+
+
+def _worker_text_findings(idx: list[int], kinds: list[str], texts: list[str]) -> list[Finding]:
+    return _WORKER_ENGINE.text_findings(list(map(_Probe, idx, kinds, texts)))  # type: ignore[union-attr,arg-type]
 
 
 class _TextDetection:
     """The engine's text detectors over batches: in this process, or (``workers`` > 0,
     once an export proves bigger than one batch) in forked worker processes, which inherit
-    the analyzer as it is, so they find exactly what this process would."""
+    the analyzer as it is, so they find exactly what this process would.
+
+    Balancing: a batch goes to the workers while fewer than two per worker are still
+    running there; otherwise this process, which would only wait for them later, detects
+    it itself.  Results are used in submission order either way, so the split changes
+    nothing but the time taken."""
 
     def __init__(self, engine: DetectionEngine, workers: int) -> None:
         self.engine = engine
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        self.running: deque[Future] = deque()
+        self.here = 0  # batches detected in this process although workers exist
+        self.sent = 0
 
     @property
     def depth(self) -> int:
         """Batches that may wait for their text findings: enough to keep every worker busy
         while this process parses and stores the next batch."""
-        return self.workers + 1 if self.pool is not None else 0
+        return 2 * self.workers + 1 if self.pool is not None else 0
 
     def submit(self, messages: list[Message], *, more_expected: bool) -> Future:
         if self.pool is None and self.workers > 0 and more_expected:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                             initializer=_worker_start, initargs=(self.engine, os.getpid()))
         if self.pool is not None:
-            return self.pool.submit(_worker_text_findings, messages)
+            while self.running and self.running[0].done():
+                self.running.popleft()
+            if len(self.running) < 2 * self.workers:
+                future = self.pool.submit(_worker_text_findings, *_probe_lists(messages))
+                self.running.append(future)
+                self.sent += 1
+                return future
+            self.here += 1
         done: Future = Future()
         done.set_result(self.engine.text_findings(messages))
         return done
