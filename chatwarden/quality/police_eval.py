@@ -3,8 +3,14 @@ per-category precision/recall/F1, the confusion between categories, message-leve
 and the share of compliant messages flagged.
 
 Run: ``python -m chatwarden.quality.police_eval [--split dev|test|all]``.  The set is split
-deterministically by id (every third message is ``test``); detectors were developed against
-``dev`` and the published numbers are given for both.
+deterministically by id (every third message is ``test``); the published numbers are given for
+both.
+
+The labelled set is held out: rule and lexicon work is done against a separate development set,
+``tests/data/police_chat_dev.jsonl`` (same format, written independently from the guidance),
+evaluated with ``python -m chatwarden.quality.police_eval --set dev [--misses]``.  ``--misses``
+lists the ids, labels and texts of missed and falsely flagged messages and is refused for the
+held-out set.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from chatwarden.policy.rules import CONTENT_CATEGORIES
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "police_chat_labelled.jsonl"
+DEV_DATA = DATA.with_name("police_chat_dev.jsonl")
 
 
 def load(path: Path = DATA) -> list[dict]:
@@ -113,20 +120,50 @@ def markdown(result: dict, title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    ap.add_argument("--set", dest="which", choices=["labelled", "dev"], default="labelled",
+                    help="the held-out labelled set (default) or the development set")
+    ap.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                    help="split of the labelled set")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--misses", action="store_true",
+                    help="development set only: list missed and falsely flagged messages")
     args = ap.parse_args(argv)
+    if args.misses and args.which != "dev":
+        ap.error("--misses is only for the development set (the labelled set is held out)")
     from chatwarden.analysis import Analyzer
 
-    rows = load()
-    if args.split != "all":
-        rows = [r for r in rows if split_of(r["id"]) == args.split]
-    result = evaluate(Analyzer.default(), rows)
+    analyzer = Analyzer.default()
+    if args.which == "dev":
+        rows = load(DEV_DATA)
+        title = "Police-chat development set"
+    else:
+        rows = load()
+        if args.split != "all":
+            rows = [r for r in rows if split_of(r["id"]) == args.split]
+        title = f"Police-chat set ({args.split})"
+    result = evaluate(analyzer, rows)
     if args.json:
+        if args.which != "dev":  # ids of held-out misses are not shown
+            result = {k: v for k, v in result.items() if k not in ("misses", "false_alarms")}
         json.dump(result, sys.stdout, indent=2)
     else:
-        sys.stdout.write(markdown(result, f"Police-chat set ({args.split})"))
+        sys.stdout.write(markdown(result, title))
+    if args.misses:
+        sys.stdout.write("\n" + miss_report(analyzer, rows))
     return 0
+
+
+def miss_report(analyzer, rows: list[dict]) -> str:
+    """Per-message wrong predictions of a development set (gold vs predicted categories)."""
+    decisions = analyzer.check([r["text"] for r in rows])
+    out = []
+    for row, found in zip(rows, decisions):
+        gold = set(row["categories"])
+        pred = {d.category for d in found if d.category in CONTENT_CATEGORIES}
+        if gold != pred:
+            kind = "MISS" if gold - pred else "EXTRA"
+            out.append(f"{kind} {row['id']} gold={sorted(gold)} pred={sorted(pred)}: {row['text']}")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
