@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, insert, update
 
 from chatwarden.analysis import Analyzer
 from chatwarden.detect.base import TEXT_KINDS
@@ -39,7 +39,7 @@ from chatwarden.policy import evaluate
 from chatwarden.serialize import warning_dict
 from chatwarden.store import Store, audit, records
 from chatwarden.store.db import bulk_writes
-from chatwarden.store.tables import exports
+from chatwarden.store.tables import custody, exports
 
 BATCH = 5000
 ANALYZE_AFTER = 10_000  # new messages from which an import refreshes PostgreSQL's planner statistics
@@ -60,11 +60,7 @@ class ImportResult:
     policy_version: str
 
 
-def seq_of(m: Message, position_in_second: int) -> int:
-    """Chat order that survives imports in any order: wall-clock seconds, then the order
-    inside the export among messages with the same time."""
-    epoch = (m.timestamp - datetime(1970, 1, 1)).total_seconds()
-    return int(epoch) * SEQ_SLOTS + min(position_in_second, SEQ_SLOTS - 1)
+EPOCH = datetime(1970, 1, 1)
 
 
 def import_export(
@@ -122,9 +118,6 @@ def import_export(
                 "findings_new": findings_new, "policy_version": analyzer.policy.version, "device": device,
                 "account": account,
             }, run_id=run_id)
-            from chatwarden.store.tables import custody
-            from sqlalchemy import insert
-
             conn.execute(insert(custody).values(
                 export_id=export_id, actor=actor.name, action="captured",
                 detail=f"export hashed at capture (sha256 {chat.sha256}); device {device or 'not given'}; "
@@ -269,6 +262,7 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     identity = records.IdentityCounter()
     same_second: dict[int, int] = {}
     last_second = None
+    last_ts = None
     totals = {"messages": 0, "new": 0, "findings": 0}
     done = 0
     last: Message | None = None
@@ -278,27 +272,41 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     pending: deque[tuple[list[Message], list[Message], Future | None]] = deque()
 
     def store(chunk: list[Message], *, more_expected: bool) -> None:
-        nonlocal last_second
+        nonlocal last_second, last_ts
         keys = [identity(m) for m in chunk]
         existing = records.existing_identities(conn, chat_id, keys) if had_messages else {}
-        rows, new_msgs = [], []
-        for m, key in zip(chunk, keys):
-            if key in existing:
-                ids[m.index] = existing[key]
-                continue
-            sec = int((m.timestamp - datetime(1970, 1, 1)).total_seconds())
-            if sec != last_second:
-                same_second.clear()
-                last_second = sec
+        if existing:
+            new_pairs = []
+            for m, key in zip(chunk, keys):
+                if key in existing:
+                    ids[m.index] = existing[key]
+                else:
+                    new_pairs.append((m, key))
+        else:
+            new_pairs = list(zip(chunk, keys))
+        new_msgs = [m for m, _ in new_pairs]
+        # detection starts (in a worker) before this process writes the batch
+        text_findings = detection.submit(new_msgs, more_expected=more_expected) if new_msgs else None
+        rows = []
+        sec = 0
+        for m, key in new_pairs:
+            ts = m.timestamp
+            if ts is not last_ts:
+                last_ts = ts
+                sec = int((ts - EPOCH).total_seconds())
+                if sec != last_second:
+                    same_second.clear()
+                    last_second = sec
+            # chat order that survives imports in any order: wall-clock seconds, then the
+            # order inside the export among messages with the same time
             pos = same_second.get(sec, 0)
             same_second[sec] = pos + 1
-            rows.append(records.message_row(chat_id, export_id, seq_of(m, pos), key, m))
-            new_msgs.append(m)
+            rows.append(records.message_row(chat_id, export_id, sec * SEQ_SLOTS + min(pos, SEQ_SLOTS - 1), key, m))
         for m, mid in zip(new_msgs, records.insert_messages(conn, rows)):
             ids[m.index] = mid
         totals["messages"] += len(chunk)
         totals["new"] += len(new_msgs)
-        pending.append((chunk, new_msgs, detection.submit(new_msgs, more_expected=more_expected) if new_msgs else None))
+        pending.append((chunk, new_msgs, text_findings))
         while len(pending) > detection.depth:
             finish(*pending.popleft())
 

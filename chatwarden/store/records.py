@@ -93,16 +93,19 @@ class IdentityCounter:
 
     def __init__(self) -> None:
         self._ts: datetime | None = None
+        self._iso = ""
         self._seen: dict[tuple[str | None, str], int] = {}
 
     def __call__(self, m: Message) -> str:
-        if m.timestamp != self._ts:
-            self._ts = m.timestamp
+        ts = m.timestamp
+        if ts != self._ts:
+            self._ts = ts
+            self._iso = ts.isoformat()
             self._seen = {}
         key = (m.sender, m.text)
         n = self._seen.get(key, 0) + 1
         self._seen[key] = n
-        raw = f"{m.timestamp.isoformat()}\x1f{m.sender or ''}\x1f{m.kind}\x1f{m.text}\x1f{n}"
+        raw = f"{self._iso}\x1f{m.sender or ''}\x1f{m.kind}\x1f{m.text}\x1f{n}"
         return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
