@@ -133,7 +133,10 @@ def _build_state(model: ConductModel | None, lexicon: Lexicon | None) -> _State:
     prefilter = Prefilter.from_lexicon(lex)
     if mdl.gate is not None and mdl.implicit is not None:
         prefilter = prefilter.with_gate(mdl.gate.passes, lex.marks, mdl.gate.min_words)
-    return _State(lexicon=lex, model=mdl, wildcard=make_wildcard(lex), known=mdl.known_words, prefilter=prefilter)
+    # A lexicon entry's homonym words are real words ("knackered" beside "knacker"): a
+    # run-together word is never split into them.
+    known = mdl.known_words | {w for e in lex.entries.values() for w in e.homonym_words if w.isalpha()}
+    return _State(lexicon=lex, model=mdl, wildcard=make_wildcard(lex), known=known, prefilter=prefilter)
 
 
 def _default_state() -> _State:
