@@ -32,7 +32,7 @@ import orjson
 from sqlalchemy import JSON, Connection, DateTime, func, insert, select, update
 
 from chatwarden.analysis import Analyzer
-from chatwarden.model import Actor, Chat, Finding, Message
+from chatwarden.model import Actor, Attachment, Chat, ContinuationNote, Finding, Message, SystemEvent
 from chatwarden.policy import evaluate
 from chatwarden.policy.rules import SEVERITY_RANK
 from chatwarden.store import audit, records
@@ -41,6 +41,7 @@ from chatwarden.store.tables import chats, custody, exports, findings, messages,
 from chatwarden.stream.envelope import Envelope
 
 CONTEXT = 5
+CONTEXT_CHUNK = 400  # chats per context statement
 SEQ_SLOTS = 100_000
 CACHE_CHATS = 50_000
 CACHE_FINDINGS = 50_000
@@ -188,28 +189,43 @@ class StreamWriter:
         return {(r[0], r[1]) for r in pair_lookup(conn, "messages", ("chat_id", "identity"), ("chat_id", "identity"),
                                                   pairs)}
 
-    def _context(self, conn: Connection, chat_id: int, before_seq: int) -> list[tuple[int, Message]]:
-        """The chat's last CONTEXT stored messages before ``before_seq`` as (id, message)."""
-        ph = "%s" if conn.dialect.name == "postgresql" else "?"
-        false = "false" if conn.dialect.name == "postgresql" else "0"
-        sql = (f"SELECT id, seq, timestamp, sender, sender_phone, kind, text, edited, event, attachments, "
-               f"continuations, line FROM messages WHERE chat_id = {ph} AND seq < {ph} AND disposed = {false} "
-               f"ORDER BY seq DESC LIMIT {CONTEXT}")
+    def _contexts(self, conn: Connection, wants: Sequence[tuple[int, int]]) -> dict[int, list[tuple[int, Message]]]:
+        """For each (chat id, seq): the chat's last CONTEXT stored messages before that seq,
+        oldest first, as (id, message indexed from 0).  One statement per
+        :data:`CONTEXT_CHUNK` chats (a batch spans hundreds): each chat's rows come from its
+        own ``ORDER BY seq DESC LIMIT`` on ``ix_messages_chat_seq``, as a query per chat would."""
+        out: dict[int, list[tuple[int, Message]]] = {}
+        if not wants:
+            return out
+        pg = conn.dialect.name == "postgresql"
+        cols = ("m.chat_id, m.id, m.seq, m.timestamp, m.sender, m.sender_phone, m.kind, m.text, m.edited, m.event, "
+                "m.attachments, m.continuations, m.line")
+        rows: list[Any] = []
         cur = conn.connection.dbapi_connection.cursor()
         try:
-            cur.execute(sql, (chat_id, before_seq))
-            rows = cur.fetchall()
+            for i in range(0, len(wants), CONTEXT_CHUNK):
+                part = wants[i:i + CONTEXT_CHUNK]
+                params = [v for pair in part for v in pair]
+                if pg:
+                    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(part))
+                    sql = (f"SELECT {cols} FROM (VALUES {values}) AS w(cid, lim) CROSS JOIN LATERAL "
+                           "(SELECT * FROM messages WHERE chat_id = w.cid AND seq < w.lim AND disposed = false "
+                           f"ORDER BY seq DESC LIMIT {CONTEXT}) AS m")
+                else:
+                    values = ", ".join(["(?, ?)"] * len(part))
+                    sql = (f"WITH w(cid, lim) AS (VALUES {values}) SELECT {cols} FROM w JOIN messages m ON m.id IN "
+                           "(SELECT id FROM messages WHERE chat_id = w.cid AND seq < w.lim AND disposed = 0 "
+                           f"ORDER BY seq DESC LIMIT {CONTEXT})")
+                cur.execute(sql, params)
+                rows.extend(cur.fetchall())
         finally:
             cur.close()
-        out = []
-        for r in reversed(rows):
-            ts = r[2]
-            if isinstance(ts, str):
-                ts = datetime.fromisoformat(ts)
-            row = {"seq": r[1], "timestamp": ts, "sender": r[3], "sender_phone": r[4], "kind": r[5], "text": r[6],
-                   "edited": bool(r[7]), "event": _json(r[8]), "attachments": _json(r[9]),
-                   "continuations": _json(r[10]), "line": r[11]}
-            out.append((r[0], records.row_to_message(row)))
+        by_chat: dict[int, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_chat[r[0]].append(r)
+        for cid, rs in by_chat.items():
+            rs.sort(key=_seq_then_id)
+            out[cid] = [(r[1], _stored_message(i, r)) for i, r in enumerate(rs)]
         return out
 
     # ------------------------------------------------------------------ the batch
@@ -219,7 +235,12 @@ class StreamWriter:
 
     def prepare(self, conn: Connection, items: Sequence[Item]) -> Prepared:
         """Detection and policy for a batch, reading only (context, known senders).  Runs
-        outside the write transaction so several processes detect in parallel."""
+        outside the write transaction so several processes detect in parallel.
+
+        Every step that can work on the whole batch does (a batch spans hundreds of chats,
+        mostly one message each): the look-ups, the text detectors (the engine works fastest
+        over long runs of messages), the stored neighbours' context and their text findings.
+        Only the sequence detectors and the policy run chat by chat."""
         groups: dict[str, list[Item]] = defaultdict(list)
         for it in items:
             groups[it.chat_key].append(it)
@@ -248,24 +269,57 @@ class StreamWriter:
         staged = [(key, group, self._new_items(group, known.get(key), existing, prepared))
                   for key, group in groups.items()]
         # The text detectors look at one message at a time: run them once over every new
-        # message of the batch (a batch spans hundreds of chats, mostly one message each, and
-        # the engine works fastest over long runs of messages), then hand each chat its own.
+        # message of the batch, then hand each chat its own.
+        tz = self.tz
         flat: list[Message] = []
         for _key, _group, uniq in staged:
             base = len(flat)
-            flat.extend([it.envelope.to_message(base + i, self.tz) for i, it in enumerate(uniq)])
+            flat.extend([it.envelope.to_message(base + i, tz) for i, it in enumerate(uniq)])
         by_flat: dict[int, list[Finding]] = defaultdict(list)
         for f in self.analyzer.engine.text_findings(flat):
             by_flat[f.message_index].append(f)  # type: ignore[index]
+        # Sequence detectors raise findings only on a message that carries media or has a
+        # text finding of its own; only then do the chat's stored neighbours matter.
+        plan: list[tuple[str, list[Item], list[Item], int, bool]] = []
+        wants: list[tuple[int, int]] = []
         offset = 0
         for key, group, uniq in staged:
-            fresh = [_at(m, i) for i, m in enumerate(flat[offset:offset + len(uniq)])]
-            text = [f.at(i) for i in range(len(uniq)) for f in by_flat.get(offset + i, ())]
-            offset += len(uniq)
-            cb = self._prepare_chat(conn, key, group, uniq, fresh, text, known.get(key), senders_known,
-                                    roster.get(known.get(key), []))
-            prepared.chats.append(cb)
+            n = len(uniq)
+            want = n > 0 and (any(j in by_flat for j in range(offset, offset + n))
+                              or any(m.kind in CONTEXT_KINDS for m in flat[offset:offset + n]))
+            if want and key in known:
+                wants.append((known[key], uniq[0].seq))
+            plan.append((key, group, uniq, offset, want))
+            offset += n
+        contexts = self._contexts(conn, wants)
+        ctx_found = self._context_findings(contexts)
+        for key, group, uniq, offset, want in plan:
+            chat_id = known.get(key)
+            context = contexts.get(chat_id, []) if want and chat_id is not None else []
+            prepared.chats.append(self._prepare_chat(key, group, uniq, flat, offset, by_flat, want, context, ctx_found,
+                                                     chat_id, senders_known, roster.get(chat_id, [])))
         return prepared
+
+    def _context_findings(self, contexts: dict[int, list[tuple[int, Message]]]) -> dict[int, list[Finding]]:
+        """Text findings of the stored neighbours, by message id: from this process's cache,
+        else recomputed (another process stored them), all in one pass of the engine."""
+        out: dict[int, list[Finding]] = {}
+        missing: list[Message] = []
+        missing_ids: list[int] = []
+        for ctx in contexts.values():
+            for mid, m in ctx:
+                cached = self._findings.hit(mid)
+                if cached is not None:
+                    out[mid] = cached
+                else:
+                    missing.append(_at(m, len(missing)))
+                    missing_ids.append(mid)
+        if missing:
+            for mid in missing_ids:
+                out[mid] = []
+            for f in self.analyzer.engine.text_findings(missing):
+                out[missing_ids[f.message_index]].append(f)  # type: ignore[index]
+        return out
 
     @staticmethod
     def _new_items(group: list[Item], chat_id: int | None, existing: set[tuple[int, str]],
@@ -282,29 +336,30 @@ class StreamWriter:
         uniq.sort(key=lambda it: (it.seq, it.envelope.message_id))
         return uniq
 
-    def _prepare_chat(self, conn: Connection, key: str, group: list[Item], uniq: list[Item], fresh: list[Message],
-                      text: list[Finding], chat_id: int | None, senders_known: set[tuple[int, str]],
+    def _prepare_chat(self, key: str, group: list[Item], uniq: list[Item], flat: list[Message], offset: int,
+                      by_flat: dict[int, list[Finding]], wants_context: bool, context: list[tuple[int, Message]],
+                      ctx_found: dict[int, list[Finding]], chat_id: int | None, senders_known: set[tuple[int, str]],
                       roster: list[str] = ()) -> ChatBatch:
+        """Sequence detectors, chat-level governance and the policy for one chat: its new
+        messages (``flat[offset:offset + len(uniq)]``, text findings in ``by_flat``) after
+        its stored neighbours (``context``, indexed from 0)."""
         first = group[0].envelope
         cb = ChatBatch(key, first, uniq)
         if not uniq:
             return cb
 
         engine, policy = self.analyzer.engine, self.analyzer.policy
-        # Sequence detectors raise findings only on a message that carries media or has a
-        # text finding of its own; only then do the chat's stored neighbours matter.
-        wants_context = bool(text) or any(m.kind in CONTEXT_KINDS for m in fresh)
-        window: list[Message] = []
-        ctx_ids: dict[int, int] = {}
-        if chat_id is not None and wants_context:
-            for mid, m in self._context(conn, chat_id, uniq[0].seq):
-                m = _at(m, len(window))
-                ctx_ids[m.index] = mid
-                window.append(m)
-        n_ctx = len(window)
-        if n_ctx:
-            fresh = [_at(m, m.index + n_ctx) for m in fresh]
-            text = _reindex_all(text, n_ctx)
+        n_ctx = len(context)
+        window: list[Message] = [m for _mid, m in context]
+        ctx_ids: dict[int, int] = {i: mid for i, (mid, _m) in enumerate(context)}
+        fresh: list[Message] = []
+        text: list[Finding] = []
+        for i in range(len(uniq)):
+            index = n_ctx + i
+            fresh.append(_at(flat[offset + i], index))
+            fs = by_flat.get(offset + i)
+            if fs:
+                text.extend([f.at(index) for f in fs])
         window.extend(fresh)
         new_msgs = fresh
         cb.messages = new_msgs
@@ -313,17 +368,10 @@ class StreamWriter:
         for f in text:
             by_message[f.message_index].append(f)  # type: ignore[index]
         cb.text_findings = {m.index: by_message.get(m.index, []) for m in new_msgs}
-        if n_ctx:
-            missing = [m for m in window[:n_ctx] if self._findings.hit(ctx_ids[m.index]) is None]
-            recomputed: dict[int, list[Finding]] = defaultdict(list)
-            if missing:
-                for f in engine.text_findings(missing):
-                    recomputed[f.message_index].append(f)  # type: ignore[index]
-            for m in window[:n_ctx]:
-                cached = self._findings.hit(ctx_ids[m.index])
-                fs = cached if cached is not None else recomputed.get(m.index, [])
-                if fs:
-                    by_message[m.index] = _reindex(fs, m.index)
+        for i, (mid, _m) in enumerate(context):
+            fs = ctx_found.get(mid)
+            if fs:
+                by_message[i] = _reindex(fs, i)
         new_index = {m.index for m in new_msgs}
         # a stored neighbour may now earn a finding that rests on a new message (media shared
         # before the mention of CCTV): keep those too, anchored on the stored message
@@ -656,6 +704,25 @@ def _json(value: Any) -> Any:
     if isinstance(value, (str, bytes)):
         return orjson.loads(value)
     return value
+
+
+def _seq_then_id(row: Any) -> tuple[int, int]:
+    return row[2], row[1]
+
+
+def _stored_message(index: int, r: Any) -> Message:
+    """A context row (chat_id, id, seq, timestamp, sender, sender_phone, kind, text,
+    edited, event, attachments, continuations, line) as the message
+    :func:`chatwarden.store.records.row_to_message` makes of it, at ``index``."""
+    ts = r[3]
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts)
+    event, atts, conts = _json(r[9]), _json(r[10]), _json(r[11])
+    text = r[7]
+    return Message(index, ts, r[4], text, r[6], r[12], r[12] + text.count("\n"), r[5],
+                   tuple(Attachment(**a) for a in atts) if atts else (), bool(r[8]),
+                   SystemEvent(**event) if event else None,
+                   tuple(ContinuationNote(**c) for c in conts) if conts else ())
 
 
 # ---------------------------------------------------------------------------------------
