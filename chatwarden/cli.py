@@ -5,6 +5,7 @@ messages and exit codes."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -20,8 +21,33 @@ from chatwarden.errors import ChatwardenError
 OPT_JSON = orjson.OPT_APPEND_NEWLINE
 
 
+# Commands defined in other modules, imported only when one of them is asked for, so that
+# `chatwarden parse` or `scan` does not pay for loading the store, web and register code
+# (SQLAlchemy alone is about 0.2 s).  Each module registers its commands on `main`.
+LAZY_COMMANDS = {
+    "demo": "cli_demo",
+    "import": "cli_store", "rescan": "cli_store", "review": "cli_store", "case": "cli_store",
+    "evidence": "cli_store", "audit": "cli_store", "retention": "cli_store",
+    "monitor": "cli_stream", "intake": "cli_stream", "backscan": "cli_stream",
+    "apps": "cli_registers", "devices": "cli_registers", "groups": "cli_registers", "incidents": "cli_registers",
+    "misconduct": "cli_registers", "registers": "cli_registers",
+    "serve": "cli_web", "user": "cli_web",
+    "foi": "cli_foi",
+}
+
+
 class CLIGroup(click.Group):
-    """Turns chatwarden errors into one line on stderr and a non-zero exit code."""
+    """Turns chatwarden errors into one line on stderr and a non-zero exit code; loads the
+    commands of :data:`LAZY_COMMANDS` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"chatwarden.{module}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -446,12 +472,6 @@ def policy_list_cmd(policy_dir: str | None) -> None:
     for r in policy.rules:
         click.echo(f"{r.id:30} {r.status:9} {r.category:24} {r.severity:8} {r.citation.document} — {r.citation.section}")
 
-
-from chatwarden import cli_demo, cli_store  # noqa: E402,F401  (register their commands on `main`)
-from chatwarden import cli_stream  # noqa: E402,F401  (registers monitor, intake and backscan on `main`)
-from chatwarden import cli_registers  # noqa: E402,F401  (registers apps, devices, groups, incidents, misconduct)
-from chatwarden import cli_web  # noqa: E402,F401  (registers serve and user on `main`)
-from chatwarden import cli_foi  # noqa: E402,F401  (registers the foi commands on `main`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

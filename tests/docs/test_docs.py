@@ -48,3 +48,21 @@ def test_every_detector_label_is_documented():
     missing = [f"{name}:{label}" for name in REGISTRY for label in sorted(detector_class(name).labels)
                if f"`{label}`" not in text]
     assert missing == []
+
+
+def test_lazy_commands_name_exactly_what_their_modules_register():
+    """`chatwarden parse` loads no store or register code; every command a satellite module
+    registers is listed in LAZY_COMMANDS (else it would not exist until that module loads)."""
+    import importlib
+    import subprocess
+    import sys
+
+    from chatwarden import cli
+
+    out = subprocess.run([sys.executable, "-c", "import sys, chatwarden.cli; print('sqlalchemy' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    for module in set(cli.LAZY_COMMANDS.values()):
+        importlib.import_module(f"chatwarden.{module}")
+    eager = {"parse", "scan", "check", "policy"}
+    assert set(cli.main.commands) == eager | set(cli.LAZY_COMMANDS)
