@@ -24,7 +24,7 @@ import hashlib
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -480,49 +480,51 @@ class StreamWriter:
 
     def _write(self, conn: Connection, batches: list[ChatBatch], result: BatchResult) -> None:
         resolved = self._resolve_chats(conn, batches)
-        # another process may have stored some of these since prepare()
-        existing = self._existing(conn, [(resolved[cb.key][0], it.identity) for cb in batches for it in cb.items])
-        rows = []
-        todo: list[tuple[ChatBatch, Item, Message]] = []
-        for cb in batches:
-            chat_id, export_id = resolved[cb.key]
-            for it, m in zip(cb.items, cb.messages):
-                if (chat_id, it.identity) in existing:
-                    result.duplicates += 1
-                    continue
-                rows.append(records.message_row(chat_id, export_id, it.seq, it.identity, m))
-                todo.append((cb, it, m))
-        if not rows:
+        pg = conn.dialect.name == "postgresql"
+        dt = _same if pg else _sqlite_dt_memo()
+        todo: list[tuple[ChatBatch, Item, Message]] = [
+            (cb, it, m) for cb in batches for it, m in zip(cb.items, cb.messages)]
+        if not todo:
             return
-        inserted = raw_insert(conn, messages, rows, conflict=("chat_id", "identity"))
-        got: dict[tuple[int, str], int] = {}
-        if inserted:
-            pairs = [(r["chat_id"], r["identity"]) for r in rows]
-            got.update(((r[0], r[1]), r[2]) for r in pair_lookup(
-                conn, "messages", ("chat_id", "identity", "id"), ("chat_id", "identity"), pairs))
+        # Ids are allocated first (SQLite: under the write lock this transaction holds;
+        # PostgreSQL: from the sequence), so nothing is read back when every row goes in.
+        # Another process may have stored some of these since prepare(): ON CONFLICT skips
+        # them, and only then are the stored ids looked up to tell which rows are ours.
+        new_ids = records.allocate_ids(conn, "messages", len(todo))
+        rows = []
+        for mid, (cb, it, m) in zip(new_ids, todo):
+            chat_id, export_id = resolved[cb.key]
+            rows.append(_message_params(mid, chat_id, export_id, it.seq, it.identity, m, dt))
+        inserted = _insert_params(conn, "messages", MESSAGE_COLS, rows, conflict=("chat_id", "identity"))
+        ours = new_ids
+        if inserted != len(rows):
+            got = {(r[0], r[1]): r[2] for r in pair_lookup(conn, "messages", ("chat_id", "identity", "id"),
+                                                            ("chat_id", "identity"), [(r[1], r[2]) for r in rows])}
+            ours = [mid if got.get((r[1], r[2])) == mid else None for mid, r in zip(new_ids, rows)]
+            inserted = sum(1 for mid in ours if mid is not None)
         result.duplicates += len(rows) - inserted
         now = records.now()
+        stored_at = dt(now)
         prov = []
         ids: dict[str, dict[int, int]] = defaultdict(dict)  # chat key -> message index -> id
         per_chat: dict[str, list[Message]] = defaultdict(list)
-        for cb, it, m in todo:
-            chat_id = resolved[cb.key][0]
-            mid = got.get((chat_id, it.identity))
+        pending = self._pending_findings
+        for mid, (cb, it, m) in zip(ours, todo):
             if mid is None:
                 continue
-            ids[cb.key][m.index] = mid
-            per_chat[cb.key].append(m)
+            key = cb.key
+            ids[key][m.index] = mid
+            per_chat[key].append(m)
             env = it.envelope
-            prov.append({
-                "message_id": mid, "chat_id": chat_id, "source": env.source, "account": env.account,
-                "device": env.device, "platform_id": env.message_id, "envelope_sha256": it.sha256,
-                "intake_ref": it.intake_ref, "attachment_refs": [a.ref for a in env.attachments] or None,
-                "sent_at": env.timestamp.astimezone(UTC), "received_at": env.received_at, "stored_at": now,
-            })
-            self._pending_findings[mid] = cb.text_findings.get(m.index, [])
+            refs = [a.ref for a in env.attachments] if env.attachments else None
+            received = env.received_at
+            prov.append((mid, resolved[key][0], env.source, env.account, env.device, env.message_id, it.sha256,
+                         it.intake_ref, _json_text(refs), dt(env.timestamp.astimezone(UTC)),
+                         None if received is None else dt(received), stored_at))
+            pending[mid] = cb.text_findings.get(m.index, [])
         if not prov:
             return
-        raw_insert(conn, stream_messages, prov)
+        _insert_params(conn, "stream_messages", PROVENANCE_COLS, prov)
         result.new += len(prov)
 
         # this run's scan row per chat
@@ -772,7 +774,7 @@ def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict:
         if isinstance(t, JSON):
             convs.append(lambda v: orjson.dumps(v).decode())
         elif isinstance(t, DateTime) and not pg:
-            convs.append(_sqlite_dt)
+            convs.append(_sqlite_dt_memo())
         else:
             convs.append(None)
     ph = ", ".join(["%s" if pg else "?"] * len(cols))
@@ -788,6 +790,59 @@ def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict:
         params.append(tuple(v))
     res = conn.exec_driver_sql(sql, params)
     return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(rows)
+
+
+MESSAGE_COLS = ("id", "chat_id", "identity", "seq", "timestamp", "sender", "sender_phone", "kind", "text", "edited",
+                "event", "attachments", "continuations", "export_id", "line", "disposed")
+PROVENANCE_COLS = ("message_id", "chat_id", "source", "account", "device", "platform_id", "envelope_sha256",
+                   "intake_ref", "attachment_refs", "sent_at", "received_at", "stored_at")
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _sqlite_dt_memo() -> Any:
+    """:func:`_sqlite_dt` remembering its last answer (a batch writes the same ``now``
+    into every row)."""
+    last: list[Any] = [None, None]
+
+    def conv(v: datetime | None) -> str | None:
+        if v is last[0]:
+            return last[1]
+        text = _sqlite_dt(v)
+        last[0], last[1] = v, text
+        return text
+
+    return conv
+
+
+def _json_text(v: Any) -> str:
+    """A JSON column's value as :func:`raw_insert` writes it (None as 'null')."""
+    return "null" if v is None else orjson.dumps(v).decode()
+
+
+def _message_params(mid: int, chat_id: int, export_id: int, seq: int, identity: str, m: Message, dt: Any) -> tuple:
+    """The ``messages`` row of :func:`chatwarden.store.records.message_row`, as
+    :func:`raw_insert` would write it, in :data:`MESSAGE_COLS` order."""
+    return (mid, chat_id, identity, seq, dt(m.timestamp), m.sender, m.sender_phone, m.kind, m.text, m.edited,
+            "null" if m.event is None else _json_text(asdict(m.event)),
+            _json_text([asdict(a) for a in m.attachments]) if m.attachments else "null",
+            _json_text([asdict(c) for c in m.continuations]) if m.continuations else "null",
+            export_id, m.line, False)
+
+
+def _insert_params(conn: Connection, table: str, cols: Sequence[str], params: list[tuple], *,
+                   conflict: Sequence[str] | None = None) -> int:
+    """INSERT rows already converted for the driver; return how many went in."""
+    if not params:
+        return 0
+    ph = ", ".join(["%s" if conn.dialect.name == "postgresql" else "?"] * len(cols))
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({ph})"
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    res = conn.exec_driver_sql(sql, params)
+    return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(params)
 
 
 def _at(m: Message, index: int) -> Message:

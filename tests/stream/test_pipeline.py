@@ -153,3 +153,80 @@ def test_a_streamed_chat_can_be_preserved_as_evidence(store, admin, tmp_path):
     assert {r["envelope_sha256"] for r in rows} == shas
     assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
     assert "rendered" in custody_text
+
+
+def test_writers_racing_on_part_of_a_batch(store):
+    """Another process stored half of a prepared batch meanwhile: only the other half is
+    stored (with its provenance and findings), the rest counts as duplicates."""
+    analyzer = Analyzer.default(detectors=["identifiers", "markings", "governance"])
+    a, b = StreamWriter(analyzer, ACTOR, store.blobs), StreamWriter(analyzer, ACTOR, store.blobs)
+    batch = items(list(envelopes(80, chats=3, seed=33)))
+    with store.read() as conn:
+        pb = b.prepare(conn, batch)
+    with store.transaction() as conn:
+        ra = a.store(conn, batch[::2])
+    a.committed()
+    with store.transaction() as conn:
+        rb = b.write(conn, pb)
+    b.committed()
+    assert ra.new == 40 and rb.new == 40 and rb.duplicates == 40
+    with store.read() as conn:
+        assert count(conn, messages) == count(conn, stream_messages) == 80
+        pairs = conn.execute(select(stream_messages.c.platform_id, messages.c.identity).join(
+            messages, messages.c.id == stream_messages.c.message_id)).all()
+        assert len({pid for pid, _i in pairs}) == 80
+        assert conn.execute(select(func.sum(chats.c.message_count))).scalar_one() == 80
+        assert conn.execute(select(func.sum(participants.c.messages))).scalar_one() == 80
+        assert count(conn, findings) == ra.findings_new + rb.findings_new
+        dup = conn.execute(select(findings.c.chat_id, findings.c.anchor, findings.c.rule, func.count())
+                           .group_by(findings.c.chat_id, findings.c.anchor, findings.c.rule, findings.c.subject)
+                           .having(func.count() > 1)).all()
+        assert dup == []
+
+
+def test_fast_rows_match_the_store_functions():
+    """The monitor writes and reads messages without the store's dict rows (speed); the
+    values must be what records.message_row + raw_insert write and records.row_to_message
+    reads."""
+    from datetime import datetime
+
+    from chatwarden.model import Attachment, ContinuationNote, Message, SystemEvent
+    from chatwarden.store import records
+    from chatwarden.stream.pipeline import (
+        MESSAGE_COLS,
+        _json_text,
+        _message_params,
+        _sqlite_dt,
+        _stored_message,
+    )
+
+    msgs = [
+        Message(3, datetime(2026, 5, 1, 9, 30, 0, 120000), "PC Sam OKAFOR", "two\nlines", "message", 0, 1,
+                "+447700900123"),
+        Message(4, datetime(2026, 5, 1, 9, 31), None, "", "system:participant_added", 0, 0, None, (),
+                False, SystemEvent(actor="Kev", subject="Jo", value=None, timer_days=7.0)),
+        Message(5, datetime(2026, 5, 1, 9, 32), "Kev", "", "attachment", 0, 0, None,
+                (Attachment(name="a.jpg", media_type="image", member=None, sha256="a" * 64, size=10),), True, None,
+                (ContinuationNote(line=2, reason="format"),)),
+    ]
+    for m in msgs:
+        row = records.message_row(7, 8, 1000 + m.index, "f" * 40, m)
+        row["id"] = 99
+        want = []
+        for c in MESSAGE_COLS:
+            v = row[c]
+            if c in ("event", "attachments", "continuations"):
+                v = _json_text(v)
+            elif c == "timestamp":
+                v = _sqlite_dt(v)
+            want.append(v)
+        got = _message_params(99, 7, 8, 1000 + m.index, "f" * 40, m, _sqlite_dt)
+        assert list(got) == want
+        stored = (7, 99, 1000 + m.index, got[4], m.sender, m.sender_phone, m.kind, m.text, int(m.edited), got[10],
+                  got[11], got[12], m.line)
+        expect = records.row_to_message({
+            "seq": 1000 + m.index, "timestamp": datetime.fromisoformat(got[4]), "sender": m.sender,
+            "sender_phone": m.sender_phone, "kind": m.kind, "text": m.text, "edited": m.edited,
+            "event": row["event"], "attachments": row["attachments"], "continuations": row["continuations"],
+            "line": m.line})
+        assert _stored_message(1000 + m.index, stored) == expect
