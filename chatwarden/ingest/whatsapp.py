@@ -53,6 +53,7 @@ from chatwarden.model import (
 STRIP = mk.STRIP_MARKS
 MARK_CHARS = frozenset(MARKS)
 CHRONO_TOLERANCE = timedelta(minutes=90)
+MIN_TS = datetime.min
 RARE_SENDER = 3
 GROUP_KINDS = frozenset(
     {
@@ -199,7 +200,8 @@ class WhatsAppParser:
         self.warnings: list[ParseWarning] = []
         # pass-2 state kept for the chat summary
         self._senders: dict[str, list[int]] = {}  # shown name -> [count, first_line]
-        self._sender_info: dict[str, tuple] = {}  # raw sender -> (shown, phone, record)
+        # raw sender of the fast path -> [shown, phone, messages counted there]
+        self._sender_info: dict[str, list] = {}
         self._event_names: dict[str, int] = {}
         self._subject: str | None = None
         self._created_name: str | None = None
@@ -224,9 +226,9 @@ class WhatsAppParser:
         """Pick the header layout (the one with most matches in the first text that has
         any) and the optional parts its headers use."""
         for chunk in self.source.text_chunks():
-            hits = {name: len(rx.findall(chunk)) for name, rx in SCAN_RE.items()}
-            best = max(hits, key=lambda k: hits[k])
-            if hits[best] == 0:
+            found = {name: list(rx.finditer(chunk)) for name, rx in SCAN_RE.items()}
+            best = max(found, key=lambda k: len(found[k]))
+            if not found[best]:
                 continue
             marks = era = False
             ampm: set[str] = set()
@@ -235,7 +237,7 @@ class WhatsAppParser:
             tsep: set[str] = set()
             secs: set[bool] = set()
             dots: set[bool] = set()
-            for i, m in enumerate(SCAN_RE[best].finditer(chunk)):
+            for i, m in enumerate(found[best]):
                 head = chunk[m.start() : m.start("rest")]
                 if not marks and mk.MARK_RE.search(head):
                     marks = True
@@ -350,7 +352,8 @@ class WhatsAppParser:
             headers += len(dates)
             # Sender candidates (the text before the first ": ") counted at C speed.
             finds = list(map(str.find, bodies, repeat(": ")))
-            counts.update(map(getitem, bodies, map(slice, repeat(0), finds)))
+            keys = list(map(getitem, bodies, map(slice, repeat(0), finds)))
+            counts.update(keys)
             for date_s, _ in groupby(dates):
                 if date_s == prev_date:
                     continue
@@ -370,9 +373,11 @@ class WhatsAppParser:
                     prev[order] = key
                 prev_date = date_s
             # Lines with no "Name: " are system lines (or a name without the separator);
-            # a newline before the first ": " means the first line had none either.
+            # a newline before the first ": " means the first line had none either.  (A
+            # body with neither has its key cut one character short: a newline before its
+            # last character puts it in both lists, as it always has.)
             no_sep = compress(bodies, map((-1).__eq__, finds))
-            nl_first = compress(bodies, map((-1).__ne__, map(str.find, bodies, repeat("\n"), repeat(0), finds)))
+            nl_first = compress(bodies, map(contains, keys, repeat("\n")))
             for body in chain(no_sep, nl_first):
                 first = body.split("\n", 1)[0]
                 if ": " in first:
@@ -518,7 +523,9 @@ class WhatsAppParser:
         sender_info = self._sender_info
         cur_date_s: str | None = None
         cur_day: date | None = None
-        max_ts: datetime | None = None  # latest plain-message timestamp
+        # Latest plain-message timestamp; it stays at datetime.min when chronology is not
+        # tested (so that "ts < max_ts" is never true).
+        max_ts = MIN_TS
         # the message being built: timestamp, line, body, notes, colon, one-line "Name: text"?
         p_ts: datetime | None = None
         p_line = 0
@@ -531,6 +538,7 @@ class WhatsAppParser:
         exact = EXACT
         exact_message = EXACT_MESSAGE
         exact_folded = EXACT_MESSAGE_FOLDED
+        mark_chars = MARK_CHARS
         for line, parts in self._chunks(self.on_bytes):
             before = parts[0]
             if before:
@@ -540,26 +548,29 @@ class WhatsAppParser:
                 else:
                     self._unparsed(before[1:], line)
                 line += before.count("\n")
+            # First ": " and first line break of every body, at C speed (a ": " after the
+            # line break is not in the first line: the loop below drops it).
+            bodies = parts[4::4]
+            colons = list(map(str.find, bodies, repeat(": ")))
+            nls = list(map(str.find, bodies, repeat("\n")))
             it = iter(parts)
             next(it)
-            for hdr, date_s, time_s, body in zip(it, it, it, it):
+            for hdr, date_s, time_s, body, colon, nl in zip(it, it, it, it, colons, nls):
                 this_line = line
-                nl = body.find("\n")
                 if nl < 0:
                     line += 1
-                    colon = body.find(": ")
                     fast = 1 if colon > 0 else 0  # a one-line "Name: text": may take the fast path below
                 else:
                     line += 1 + body.count("\n", nl)
-                    colon = body.find(": ", 0, nl)
+                    if colon > nl:
+                        colon = -1
                     fast = 2 if colon > 0 else 0  # a "Name: text" over several lines
                 # ---- timestamp (date and time of day parsed once per distinct text)
                 if date_s != cur_date_s:
                     cur_date_s = date_s
                     cur_day = dobj[date_s]
-                t = tobj[time_s]
                 try:
-                    ts = combine(cur_day, t)
+                    ts = combine(cur_day, tobj[time_s])
                 except TypeError:  # an impossible date or time (None)
                     ts = None
                 if p_ts is None:
@@ -567,18 +578,18 @@ class WhatsAppParser:
                         self._unparsed(hdr + body, this_line, code="unparsed-timestamp")
                         continue
                     p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
-                    if colon >= 0 and body[colon + 2 : colon + 3] not in MARK_CHARS:
+                    if chrono_on and colon >= 0 and body[colon + 2 : colon + 3] not in mark_chars:
                         max_ts = ts
                     continue
                 # ---- is this header line really a new message?  (The cheap test lets
                 # through every header that cannot be demoted.)
-                if ts is None or (colon >= 0 and (unknown_check or (chrono_on and max_ts is not None and ts < max_ts))):
+                if ts is None or (colon >= 0 and (unknown_check or ts < max_ts)):
                     reason = None
                     if ts is None:
                         reason = "invalid-timestamp"
-                    elif chrono_on and max_ts is not None and max_ts - ts > CHRONO_TOLERANCE:
+                    elif max_ts - ts > CHRONO_TOLERANCE:
                         reason = "chronology"
-                    elif unknown_check and counts.get(body[:colon], 0) <= 1 and body[colon + 2 : colon + 3] not in MARK_CHARS:
+                    elif unknown_check and counts.get(body[:colon], 0) <= 1 and body[colon + 2 : colon + 3] not in mark_chars:
                         sender = body[:colon]
                         if sender not in mentioned and sender.translate(STRIP) not in mentioned:
                             reason = "unknown-sender"
@@ -596,19 +607,17 @@ class WhatsAppParser:
                 if p_fast:
                     info = sender_info.get(p_body[:p_colon])
                     if info is not None:
-                        text = p_body[p_colon + 2 :]
-                        if text.endswith("\r"):
-                            text = text[:-1]
+                        text = p_body[p_colon + 2 : -1] if p_body[-1] == "\r" else p_body[p_colon + 2 :]
                         if p_fast == 1:
                             if text.isascii() or mk.MARK_RE.search(text) is None:
                                 if text not in exact:
                                     if not text.endswith((")", ">")) and "http" not in text:
-                                        info[2][0] += 1
+                                        info[2] += 1
                                         msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
                                 else:
                                     em = exact_message.get(text)
                                     if em is not None:
-                                        info[2][0] += 1
+                                        info[2] += 1
                                         msg = Message(index, p_ts, info[0], text, em[0], p_line, p_line, info[1], em[1])
                             elif not text.endswith(">"):
                                 # invisible marks in the text (an @mention; iOS before a marker):
@@ -618,52 +627,28 @@ class WhatsAppParser:
                                 if b in exact:
                                     em = exact_folded.get(b)
                                     if em is not None:
-                                        info[2][0] += 1
+                                        info[2] += 1
                                         msg = Message(index, p_ts, info[0], text, em[0], p_line, p_line, info[1], em[1])
-                                elif (text[:1] not in MARK_CHARS and not b.endswith((")", ">")) and "http" not in b
+                                elif (text[:1] not in mark_chars and not b.endswith((")", ">")) and "http" not in b
                                         and not b.endswith(mk.IOS_OMITTED_ENDINGS) and mk.MISSED_CALL_RE.fullmatch(b) is None):
-                                    info[2][0] += 1
+                                    info[2] += 1
                                     msg = Message(index, p_ts, info[0], text, "message", p_line, p_line, info[1])
                         elif ((text.isascii() or mk.MARK_RE.search(text) is None) and not text.endswith(">")
                                 and "http" not in text and text not in exact
                                 and not text[: text.find("\n")].rstrip("\r").endswith((")", ">"))
                                 and mk.POLL_RE.fullmatch(text) is None):
                             # (with a line break no deleted or missed-call marker can match)
-                            info[2][0] += 1
+                            info[2] += 1
                             msg = Message(index, p_ts, info[0], text, "message", p_line, p_line + text.count("\n"), info[1])
                 yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
                 index += 1
                 p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
-                if colon >= 0 and (max_ts is None or ts > max_ts) and body[colon + 2 : colon + 3] not in MARK_CHARS:
+                if ts > max_ts and chrono_on and colon >= 0 and body[colon + 2 : colon + 3] not in mark_chars:
                     max_ts = ts
         if p_ts is not None:
             yield slow(index, [p_ts, p_line, p_body, p_notes])
         self._done = True
         self._media_warnings()
-
-    @staticmethod
-    def _is_plain_sender(rest: str) -> bool:
-        colon = rest.find(": ")
-        return colon >= 0 and rest[colon + 2 : colon + 3] not in MARK_CHARS
-
-    def _demote(self, ts, rest, max_ts, counts, established, res, roster_known, chrono_on) -> str | None:
-        if ts is None:
-            return "invalid-timestamp"
-        colon = rest.find(": ")
-        if colon < 0:
-            return None  # system lines may be out of order (WhatsApp dates some of them late)
-        sender = rest[:colon]
-        if chrono_on and max_ts is not None and ts < max_ts - CHRONO_TOLERANCE:
-            return "chronology"
-        if (
-            roster_known
-            and counts.get(sender, 0) <= 1
-            and sender not in res.mentioned
-            and sender.translate(STRIP) not in res.mentioned
-            and len(established) >= 2
-        ):
-            return "unknown-sender"
-        return None
 
     def _unparsed(self, text: str, first_line: int, code: str = "unparsed") -> None:
         lines = text.split("\n")  # pieces between header lines carry no final terminator
@@ -687,7 +672,7 @@ class WhatsAppParser:
                     if text.endswith("\r"):
                         text = text[:-1]
                     if text.isascii() and text not in EXACT and not text.endswith((")", ">")) and "http" not in text:
-                        info[2][0] += 1
+                        info[2] += 1
                         return Message(index, ts, info[0], text, "message", line, line, info[1])
         notes = tuple(notes) if notes else ()
         if raw.endswith("\r"):
@@ -764,13 +749,12 @@ class WhatsAppParser:
             rec = self._senders.get(shown)
             if rec is None:
                 rec = self._senders[shown] = [0, line]
-            info = (shown, phone, rec)
             if self.result is not None and self.result.sender_counts.get(sender_raw, 0) > RARE_SENDER:
-                self._sender_info[sender_raw] = info  # eligible for the fast path
+                self._sender_info[sender_raw] = [shown, phone, 1]  # eligible for the fast path
             else:
                 rec[0] += 1
-                return shown, phone
-        info[2][0] += 1
+            return shown, phone
+        info[2] += 1
         return info[0], info[1]
 
     def _system(self, index, ts, line, end_line, raw, sysm, notes) -> Message:
@@ -823,8 +807,11 @@ class WhatsAppParser:
         src = self.source
         name, name_source = self._chat_name()
         participants = []
+        fast_counts: Counter[str] = Counter()  # messages counted on the fast path, by shown name
+        for shown, _phone, n in self._sender_info.values():
+            fast_counts[shown] += n
         for shown, (count, first) in sorted(self._senders.items(), key=lambda kv: kv[1][1]):
-            participants.append(Participant(shown, to_e164(shown, self.region), count, first, "sender"))
+            participants.append(Participant(shown, to_e164(shown, self.region), count + fast_counts[shown], first, "sender"))
         seen = set(self._senders)
         for n, first in sorted(self._event_names.items(), key=lambda kv: kv[1]):
             if n in seen or n in mk.YOU_WORDS or (name and n == name):
@@ -864,6 +851,14 @@ class WhatsAppParser:
 
 
 def _time_of(time_s: str) -> time | None:
+    n = len(time_s)
+    if (n == 8 or n == 5) and time_s.isascii() and time_s[2] == ":" and (n == 5 or time_s[5] == ":"):
+        # the common "HH:MM" / "HH:MM:SS" (the header pattern makes every other character a
+        # digit): what time_parts accepts there, time.fromisoformat accepts too
+        try:
+            return time.fromisoformat(time_s)
+        except ValueError:
+            return None
     t = time_parts(time_s)
     return None if t is None else time(*t)
 
