@@ -280,8 +280,90 @@ def parse_timestamp(value: Any, name: str, problems: list[str]) -> datetime | No
     return dt
 
 
+_TOP_SET = frozenset(TOP_FIELDS)
+_CHAT_SET = frozenset(CHAT_FIELDS)
+_SENDER_SET = frozenset(SENDER_FIELDS)
+
+
+def _plain(v: Any, limit: int) -> bool:
+    """A non-empty string within ``limit`` without control characters."""
+    return type(v) is str and 0 < len(v) <= limit and _CONTROL.search(v) is None
+
+
+def _fast(obj: Any) -> Envelope | None:
+    """The envelope of a plain, well-formed message (no attachments, no event) in fewer
+    steps than :func:`_check`; None for anything else, which :func:`_check` then judges.
+    Accepts only what :func:`_check` accepts, building the same envelope
+    (``tests/stream/test_envelope.py`` compares the two)."""
+    if type(obj) is not dict or not _TOP_SET.issuperset(obj):
+        return None
+    version = obj.get("version")
+    src = obj.get("source")
+    account = obj.get("account")
+    message_id = obj.get("message_id")
+    device = obj.get("device")
+    if type(version) is not int or version != VERSION or type(src) is not str or _SOURCE.match(src) is None \
+            or not _plain(account, MAX_ID) or not _plain(message_id, MAX_ID) \
+            or (device is not None and (type(device) is not str or len(device) > MAX_ID
+                                        or _CONTROL.search(device) is not None)):
+        return None
+    chat = obj.get("chat")
+    if type(chat) is not dict or not _CHAT_SET.issuperset(chat):
+        return None
+    chat_id, chat_name, is_group = chat.get("id"), chat.get("name"), chat.get("is_group")
+    if not _plain(chat_id, MAX_ID) or (is_group is not None and type(is_group) is not bool) \
+            or (chat_name is not None and (type(chat_name) is not str or len(chat_name) > MAX_NAME
+                                           or _CONTROL.search(chat_name) is not None)):
+        return None
+    kind, text = obj.get("kind"), obj.get("text")
+    if type(kind) is not str or kind not in ALL_KINDS or type(text) is not str or len(text) > MAX_TEXT:
+        return None
+    sender = obj.get("sender")
+    s_id = s_name = s_phone = None
+    if kind.startswith("system:"):
+        if sender is not None:
+            return None
+    else:
+        if type(sender) is not dict or not _SENDER_SET.issuperset(sender):
+            return None
+        s_id, s_name, s_phone = sender.get("id"), sender.get("name"), sender.get("phone")
+        for v, limit in ((s_id, MAX_ID), (s_name, MAX_NAME)):
+            if v is not None and (type(v) is not str or len(v) > limit or _CONTROL.search(v) is not None):
+                return None
+        if s_phone is not None and (type(s_phone) is not str or _PHONE.match(s_phone) is None):
+            return None
+        if not (s_id or s_name or s_phone):
+            return None
+    atts = obj.get("attachments")
+    if (atts is not None and (type(atts) is not list or atts)) or obj.get("event") is not None:
+        return None
+    edited = obj.get("edited", False)
+    if edited is None:
+        edited = False
+    elif type(edited) is not bool:
+        return None
+    problems: list[str] = []
+    ts = obj.get("timestamp")
+    ts = parse_timestamp(ts, "timestamp", problems) if ts is not None else None
+    received = obj.get("received_at")
+    if received is not None:
+        received = parse_timestamp(received, "received_at", problems)
+    if ts is None or problems:
+        return None
+    return Envelope(src, account, chat_id, message_id, ts, kind, text, chat_name, is_group, device, s_id, s_name,
+                    s_phone, (), None, edited, received)
+
+
 def validate(obj: Any) -> tuple[Envelope | None, list[str]]:
     """Check a decoded JSON value; return (envelope, []) or (None, reasons)."""
+    env = _fast(obj)
+    if env is not None:
+        return env, []
+    return _check(obj)
+
+
+def _check(obj: Any) -> tuple[Envelope | None, list[str]]:
+    """The full check: every problem, each naming its field."""
     problems: list[str] = []
     if not isinstance(obj, dict):
         return None, ["envelope: must be a JSON object"]

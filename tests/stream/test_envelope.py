@@ -168,3 +168,48 @@ def test_identity_is_stable_and_distinct():
     assert len(a.identity) == 40 and a.identity == message_identity("archive-gateway", "acct-001", "m-1")
     other_account = parse_envelope(orjson.dumps(good_envelope(account="acct-002")))
     assert other_account.identity != a.identity and other_account.chat_key != a.chat_key
+
+
+# ------------------------------------------------------------------ the fast path
+def _mutations():
+    """Good envelopes and every field of them set to each of a range of odd values, or
+    removed, or joined by an unknown key."""
+    bases = [good_envelope(), good_envelope(sender={"id": None, "name": None, "phone": "+447700900123"}),
+             good_envelope(device=None, chat={"id": "c", "name": None, "is_group": None}, edited=None),
+             {**good_envelope(), "kind": "system:participant_added", "sender": None, "event": None},
+             {**good_envelope(), "received_at": "2026-05-01T08:30:01.5Z"}, _with("attachments", [ATT]),
+             {k: v for k, v in good_envelope().items() if k not in ("device", "attachments", "event", "edited")}]
+    odd = [None, "", "x", "a\x00b", "é" * 600, "0" * 300, 0, 1, 2, -1, 1.0, True, False, [], [1], {}, {"id": "x"},
+           "+447700900123", "+4477", "2026-05-01T09:30:00Z", "2026-05-01T09:30:00", "2026-02-30T09:30:00Z",
+           "1999-05-01T09:30:00Z", "2026-05-01T09:30:00+19:00", "message", "system:unknown", "nonsense",
+           "archive-gateway", "Archive", "wamid.X"]
+    for base in bases:
+        yield base
+        yield {**base, "extra": 1}
+        for key in list(base):
+            yield {k: v for k, v in base.items() if k != key}
+            for v in odd:
+                yield {**base, key: v}
+            sub = base[key]
+            if isinstance(sub, dict):
+                for sk in list(sub) + ["extra"]:
+                    yield {**base, key: {k: v for k, v in sub.items() if k != sk}}
+                    for v in odd:
+                        yield {**base, key: {**sub, sk: v}}
+    yield [1]
+    yield "text"
+    yield None
+
+
+def test_fast_path_agrees_with_the_full_check():
+    from chatwarden.stream.envelope import _check, _fast
+
+    fast_taken = 0
+    for obj in [c[1] for c in CASES] + list(_mutations()):
+        full = _check(copy.deepcopy(obj))
+        quick = _fast(copy.deepcopy(obj))
+        if quick is not None:
+            fast_taken += 1
+            assert full == (quick, []), obj
+        assert validate(copy.deepcopy(obj)) == full
+    assert fast_taken > 100  # the fast path is really taken
