@@ -25,6 +25,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def import_export(
                 warnings=[warning_dict(w) for w in parsed.warnings],
             ))
             records.upsert_participants(conn, chat_id, chat)
-            records.refresh_chat_counters(conn, chat_id)
+            records.add_to_chat_counters(conn, chat_id, totals["new"], totals["first"], totals["last"])
             records.finish_scan(conn, scan_id, totals["new"], findings_new)
             audit.record(conn, actor, "import", "export", export_id, after={
                 "sha256": chat.sha256, "chat_id": chat_id, "messages": totals["messages"], "new_messages": totals["new"],
@@ -263,7 +264,7 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     same_second: dict[int, int] = {}
     last_second = None
     last_ts = None
-    totals = {"messages": 0, "new": 0, "findings": 0}
+    totals: dict[str, Any] = {"messages": 0, "new": 0, "findings": 0, "first": None, "last": None}
     done = 0
     last: Message | None = None
     buf: list[Message] = []
@@ -306,6 +307,11 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
             ids[m.index] = mid
         totals["messages"] += len(chunk)
         totals["new"] += len(new_msgs)
+        if new_msgs:  # an export's timestamps need not be in order (clock changes)
+            lo = min(m.timestamp for m in new_msgs)
+            hi = max(m.timestamp for m in new_msgs)
+            totals["first"] = lo if totals["first"] is None else min(totals["first"], lo)
+            totals["last"] = hi if totals["last"] is None else max(totals["last"], hi)
         pending.append((chunk, new_msgs, text_findings))
         while len(pending) > detection.depth:
             finish(*pending.popleft())

@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, DateTime, func, insert, or_, select, tuple_, update
+from sqlalchemy import JSON, Connection, DateTime, case, func, insert, or_, select, tuple_, update
 
 from chatwarden.errors import NotFoundError
 from chatwarden.model import Chat, Decision, Message
@@ -77,11 +77,20 @@ def upsert_participants(conn: Connection, chat_id: int, chat: Chat) -> None:
             conn.execute(update(participants).where(participants.c.id == row.id).values(messages=p.messages))
 
 
-def refresh_chat_counters(conn: Connection, chat_id: int) -> None:
-    agg = conn.execute(select(func.count(), func.min(messages.c.timestamp), func.max(messages.c.timestamp))
-                       .where(messages.c.chat_id == chat_id)).one()
-    conn.execute(update(chats).where(chats.c.id == chat_id).values(
-        message_count=agg[0], first_message_at=agg[1], last_message_at=agg[2], updated_at=now()))
+def add_to_chat_counters(conn: Connection, chat_id: int, added: int, first: datetime | None,
+                         last: datetime | None) -> None:
+    """Count ``added`` new messages of a chat, sent between ``first`` and ``last``, in its
+    counters (as the stream pipeline does), instead of recounting every stored message:
+    a recount of a million-message chat reads every row again."""
+    c = chats.c
+    values: dict[str, Any] = {"message_count": c.message_count + added, "updated_at": now()}
+    if first is not None:
+        values["first_message_at"] = case((c.first_message_at.is_(None) | (c.first_message_at > first), first),
+                                          else_=c.first_message_at)
+    if last is not None:
+        values["last_message_at"] = case((c.last_message_at.is_(None) | (c.last_message_at < last), last),
+                                         else_=c.last_message_at)
+    conn.execute(update(chats).where(c.id == chat_id).values(**values))
 
 
 # -------------------------------------------------------------------------------- messages

@@ -89,6 +89,16 @@ def test_overlapping_export_adds_only_new_messages(store, analyzer, admin, tmp_p
         texts = [r[0] for r in conn.execute(select(messages.c.text).where(messages.c.chat_id == r1.chat_id)
                                             .order_by(messages.c.seq))]
     assert texts[-1] == "update 64 on the van rota, all fine"
+    # the chat's counters, kept by adding each import's new messages, match a recount
+    with store.read() as conn:
+        agg = conn.execute(select(func.count(), func.min(messages.c.timestamp), func.max(messages.c.timestamp))
+                           .where(messages.c.chat_id == r1.chat_id)).one()
+        row = conn.execute(select(chats.c.message_count, chats.c.first_message_at, chats.c.last_message_at)
+                           .where(chats.c.id == r1.chat_id)).one()
+    assert tuple(row) == tuple(agg) and row[0] == 70
+    import_export(store, analyzer, later, actor=admin)  # already imported: nothing changes
+    with store.read() as conn:
+        assert conn.execute(select(chats.c.message_count).where(chats.c.id == r1.chat_id)).scalar_one() == 70
 
 
 def test_small_batches_keep_message_ids_in_chat_order_and_findings_on_their_messages(store, analyzer, admin,
