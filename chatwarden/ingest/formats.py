@@ -153,13 +153,24 @@ LINE_RE = {name: re.compile(rx) for name, rx in LAYOUTS.items()}
 SCAN_RE = {name: re.compile(r"^" + rx, re.MULTILINE) for name, rx in LAYOUTS.items()}
 
 
-def split_re(layout: str, f: HeaderFeatures, *, dates_only: bool = False) -> re.Pattern[str]:
+def split_re(layout: str, f: HeaderFeatures) -> re.Pattern[str]:
     """``\\n<header>`` with three groups (header, date, time): ``split`` of ``"\\n" + text``
-    gives [before, header, date, time, body, header, date, time, body, ...].  With
-    ``dates_only`` one group: [before, date, body, date, body, ...]."""
-    if dates_only:
-        return re.compile(r"\n" + flatten(header_pattern(layout, f), frozenset({"date"})))
+    gives [before, header, date, time, body, header, date, time, body, ...]."""
     return re.compile(r"\n(" + flatten(header_pattern(layout, f)) + ")")
+
+
+# After a header: the sender (the text before the first ": " of the line, a group) and the
+# rest of the line, skipped; or, with no ": " in the line, the rest of the line (a group).
+# Possessive: a line without ": " is given up at once, not by backtracking.
+_KEY_OR_LINE = r"(?:((?:[^:\n]++|:(?! ))*+): [^\n]*+|([^\n]*+))"
+
+
+def scan_split_re(layout: str, f: HeaderFeatures) -> re.Pattern[str]:
+    """``\\n<header>`` with three groups (date, sender, line): ``split`` of ``"\\n" + text``
+    gives [before, date, sender, line, more, date, sender, line, more, ...] where ``sender``
+    is the text before the first ": " of the header line (None without one), ``line`` the
+    rest of a header line that has no ": " (else None) and ``more`` the continuation lines."""
+    return re.compile(r"\n" + flatten(header_pattern(layout, f), frozenset({"date"})) + _KEY_OR_LINE)
 
 
 _STRIP = str.maketrans("", "", MARKS)

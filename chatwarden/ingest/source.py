@@ -82,14 +82,30 @@ class ExportSource:
             return self._utf8_chunks(on_bytes)
         return self._decoded_chunks(on_bytes)
 
-    def _utf8_chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[str]:
+    def led_chunks(self, on_bytes: Callable[[int], None] | None = None) -> Iterator[str]:
+        """The chunks of :meth:`text_chunks`, each led by a newline and without its own
+        final newline: ``"\\n" + chunk[:-1]`` (``"\\n" + chunk`` for a last chunk that has
+        none), the form the parser splits at ``\\n<header>``; ``count("\\n")`` of each is
+        the number of lines it holds."""
+        if self.encoding == "utf-8":
+            yield from self._utf8_chunks(on_bytes, led=True)
+            return
+        for chunk in self._decoded_chunks(on_bytes):
+            yield "\n" + chunk.removesuffix("\n")
+
+    def _utf8_chunks(self, on_bytes: Callable[[int], None] | None, led: bool = False) -> Iterator[str]:
         """:meth:`text_chunks` for UTF-8: the bytes are cut after their last newline and
         each piece is decoded whole (a newline byte never sits inside a UTF-8 character, so
         the chunks, the errors and their offsets are those of the incremental decoder in
         :meth:`_decoded_chunks`, with less copying)."""
-        base = 0  # file offset of carry[0]
-        lines_before = 0
-        carry = b""
+        # ``carry`` holds the bytes after the last newline seen; with ``led`` it starts with
+        # that newline (or with one put there for the first chunk), which then leads the
+        # next chunk: nothing is copied to add it.  ``base`` is the file offset of the
+        # first byte of ``carry`` that is file content.
+        lead = 1 if led else 0
+        base = 0
+        lines_before = 0  # newlines in the file before offset ``base``
+        carry = b"\n" if led else b""
         first = True
         for block in self.raw_blocks():
             if on_bytes:
@@ -100,19 +116,19 @@ class ExportSource:
                     block = block[3:]
                     base = 3
             data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
+            cut = data.rfind(b"\n", lead)
+            if cut < 0:
                 carry = data
                 continue
             try:
-                chunk = data[:cut].decode("utf-8")
+                chunk = data[: cut if led else cut + 1].decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise self._utf8_error(exc, base, lines_before, data) from None
-            lines_before += data.count(b"\n", 0, cut)
-            carry = data[cut:]
-            base += cut
+                raise self._utf8_error(exc, base - lead, lines_before, data, lead) from None
+            lines_before += data.count(b"\n", lead, cut + 1)
+            carry = data[cut:] if led else data[cut + 1 :]
+            base += cut + 1 - lead
             yield chunk
-        if carry:
+        if len(carry) > lead:
             try:
                 rest = carry.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -120,18 +136,19 @@ class ExportSource:
                     raise DecodeError(
                         f"the file ends in the middle of a {self.encoding} character",
                         source=self.display,
-                        offset=base + len(carry),
+                        offset=base + len(carry) - lead,
                         line=lines_before + 1,
                     ) from None
-                raise self._utf8_error(exc, base, lines_before, carry) from None
+                raise self._utf8_error(exc, base - lead, lines_before, carry, lead) from None
             yield rest
 
-    def _utf8_error(self, exc: UnicodeDecodeError, base: int, lines: int, data: bytes) -> DecodeError:
+    def _utf8_error(self, exc: UnicodeDecodeError, base: int, lines: int, data: bytes, lead: int) -> DecodeError:
+        """``base``: the file offset of ``data[0]``; ``lines``: newlines before ``data[lead]``."""
         return DecodeError(
             f"bytes that are not valid {self.encoding} (try --encoding if the export was re-saved in another encoding)",
             source=self.display,
             offset=base + exc.start,
-            line=lines + data.count(b"\n", 0, exc.start) + 1,
+            line=lines + data.count(b"\n", lead, exc.start) + 1,
         )
 
     def _decoded_chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[str]:

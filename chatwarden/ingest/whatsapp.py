@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain, compress, groupby, repeat
-from operator import contains, getitem
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import chain, compress, groupby, repeat
+from operator import contains, is_
 
 from chatwarden.errors import NotAnExportError
 from chatwarden.ingest import markers as mk
@@ -31,8 +31,9 @@ from chatwarden.ingest.formats import (
     PLATFORM_OF_LAYOUT,
     SCAN_RE,
     HeaderFeatures,
-    split_re,
     date_parts,
+    scan_split_re,
+    split_re,
     time_parts,
     year_first,
     ymd,
@@ -266,9 +267,7 @@ class WhatsAppParser:
             return best, features
         raise NotAnExportError("no WhatsApp message header found; is this a chat export?", source=self.source.display, line=1)
 
-    def _chunks(
-        self, on_bytes: Callable[[int], None] | None, *, dates_only: bool = False
-    ) -> Iterator[tuple[int, list[str]]]:
+    def _chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
         """The file split at header lines, a chunk at a time: ``(first line number,
         [before, header, date, time, body, header, date, time, body, ...])``.
 
@@ -277,30 +276,79 @@ class WhatsAppParser:
         rest of its header line plus its continuation lines.  The split uses the file's own
         header shape; continuation lines are then checked against the generic shape so that
         a header with an unexpected optional part is never missed."""
-        splitter = split_re(self.layout, self.features, dates_only=dates_only)
+        splitter = split_re(self.layout, self.features)
         generic = LINE_RE[self.layout] if self.features != GENERIC else None
-        stride = 2 if dates_only else 4
         time_first = self.layout == "bracket-time-first"
         line = 1
-        for chunk in self.source.text_chunks(on_bytes):
-            ends_nl = chunk.endswith("\n")
-            parts = splitter.split("\n" + (chunk[:-1] if ends_nl else chunk))
-            if time_first and not dates_only:
+        for chunk in self.source.led_chunks(on_bytes):
+            parts = splitter.split(chunk)
+            if time_first:
                 parts[2::4], parts[3::4] = parts[3::4], parts[2::4]  # (header, date, time, body)
             if generic is not None:
-                parts = self._recover_hidden(parts, generic, stride)
+                parts = self._recover_hidden(parts, generic)
             yield line, parts
-            line += chunk.count("\n") + (0 if ends_nl else 1)
+            line += chunk.count("\n")
+        self._lines = line - 1
+
+    def _scan_chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[list[str | None]]:
+        """Pass 1's view of the file, a chunk at a time: ``[before, date, key, line, more,
+        date, key, line, more, ...]``.
+
+        ``key`` is the text of the header line before its first ": " (None when the line
+        has none; ``line`` is then the rest of the header line, else None); ``more`` is the
+        continuation lines (each led by a newline).  The body of :meth:`_chunks` is thus
+        ``key + ": " + ...`` (not kept: the regex skips the text) or ``line + more``.
+        Headers hidden in continuation lines are recovered as in :meth:`_chunks`."""
+        splitter = scan_split_re(self.layout, self.features)
+        generic = LINE_RE[self.layout] if self.features != GENERIC else None
+        line = 1
+        for chunk in self.source.led_chunks(on_bytes):
+            parts: list[str | None] = splitter.split(chunk)
+            if generic is not None:
+                parts = self._recover_hidden_keys(parts, generic)
+            yield parts
+            line += chunk.count("\n")
         self._lines = line - 1
 
     @staticmethod
-    def _recover_hidden(parts: list[str], generic: re.Pattern[str], stride: int) -> list[str]:
+    def _recover_hidden_keys(parts: list, generic: re.Pattern[str]) -> list:
+        """:meth:`_recover_hidden` for the parts of :meth:`_scan_chunks`."""
+        hidden = _HIDDEN_CANDIDATE.search
+        multi = [i for i in compress(range(4, len(parts), 4), parts[4::4]) if hidden(parts[i])]
+        out: list | None = None
+        for i in reversed(multi):
+            lines = parts[i].split("\n")  # lines[0] == "": "more" starts with a newline
+            pieces: list[str | None] = []
+            start = 0
+            for j in range(1, len(lines)):
+                text = lines[j]
+                if not text or not (text[0] == "[" or text[0].isdigit() or text[0] in MARK_CHARS):
+                    continue
+                m = generic.match(text)
+                if m is None:
+                    continue
+                pieces.append("\n".join(lines[start:j]))
+                rest = m.group("rest")
+                colon = rest.find(": ")
+                pieces.extend((m.group("date"), rest[:colon], None) if colon >= 0 else (m.group("date"), None, rest))
+                lines[j] = ""
+                start = j
+            if not pieces:
+                continue
+            pieces.append("\n".join(lines[start:]))
+            if out is None:
+                out = list(parts)
+            out[i : i + 1] = pieces
+        return parts if out is None else out
+
+    @staticmethod
+    def _recover_hidden(parts: list[str], generic: re.Pattern[str]) -> list[str]:
         # Bodies with a continuation line that could start a header ("[", a digit or a
         # mark; the test below lets through a superset: any line not opening with an
         # ASCII letter, space or tab).
         hidden = _HIDDEN_CANDIDATE.search
         multi = [
-            i for i in compress(range(stride, len(parts), stride), map(contains, parts[stride::stride], repeat("\n")))
+            i for i in compress(range(4, len(parts), 4), map(contains, parts[4::4], repeat("\n")))
             if hidden(parts[i])
         ]
         out: list[str] | None = None
@@ -316,10 +364,7 @@ class WhatsAppParser:
                 if m is None:
                     continue
                 pieces.append("\n".join(lines[start:j]))
-                if stride == 4:
-                    pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
-                else:
-                    pieces.append(m.group("date"))
+                pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
                 lines[j] = m.group("rest")
                 start = j
             if not pieces:
@@ -346,13 +391,12 @@ class WhatsAppParser:
         date_changes = 0
         prev: dict[str, tuple | None] = {"dmy": None, "mdy": None, "ymd": None}
         prev_date = None
-        for _line, parts in self._chunks(self.on_bytes, dates_only=True):
-            dates = parts[1::2]
-            bodies = parts[2::2]
+        for parts in self._scan_chunks(self.on_bytes):
+            dates = parts[1::4]
+            keys = parts[2::4]
             headers += len(dates)
-            # Sender candidates (the text before the first ": ") counted at C speed.
-            finds = list(map(str.find, bodies, repeat(": ")))
-            keys = list(map(getitem, bodies, map(slice, repeat(0), finds)))
+            # Sender candidates (the text before the first ": ") counted at C speed; the
+            # regex gave them for header lines that hold a ": ", None for the others.
             counts.update(keys)
             for date_s, _ in groupby(dates):
                 if date_s == prev_date:
@@ -372,12 +416,23 @@ class WhatsAppParser:
                         inversions[order] += 1
                     prev[order] = key
                 prev_date = date_s
-            # Lines with no "Name: " are system lines (or a name without the separator);
-            # a newline before the first ": " means the first line had none either.  (A
-            # body with neither has its key cut one character short: a newline before its
-            # last character puts it in both lists, as it always has.)
-            no_sep = compress(bodies, map((-1).__eq__, finds))
-            nl_first = compress(bodies, map(contains, keys, repeat("\n")))
+            # Lines with no "Name: " are system lines (or a name without the separator).
+            # Their candidate is cut from the whole body, as it always has been (at its
+            # first ": " in a continuation line, else one character short of its end); a
+            # newline in it means the first line had no ": ".  A body with neither is in
+            # both lists.
+            no_sep: list[str] = []
+            nl_first: list[str] = []
+            if counts.pop(None, 0):  # type: ignore[call-overload]
+                for first, more in compress(zip(parts[3::4], parts[4::4]), map(is_, keys, repeat(None))):
+                    body = first + more
+                    f = body.find(": ")
+                    key = body[:f]
+                    counts[key] += 1
+                    if f < 0:
+                        no_sep.append(body)
+                    if "\n" in key:
+                        nl_first.append(body)
             for body in chain(no_sep, nl_first):
                 first = body.split("\n", 1)[0]
                 if ": " in first:

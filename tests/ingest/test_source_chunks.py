@@ -1,7 +1,8 @@
-"""The UTF-8 fast path of :meth:`ExportSource.text_chunks` (bytes cut after their last
-newline, each piece decoded whole) against the incremental decoder it replaces: the same
-chunks, or the same error with the same byte offset and line, for any bytes and any block
-size (a BOM, characters and bad sequences cut across blocks, a file ending mid-character)."""
+"""The UTF-8 fast path of :meth:`ExportSource.text_chunks` and :meth:`~ExportSource.led_chunks`
+(bytes cut at their last newline, each piece decoded whole) against the incremental decoder
+it replaces: the same chunks, or the same error with the same byte offset and line, for any
+bytes and any block size (a BOM, characters and bad sequences cut across blocks, a file
+ending mid-character)."""
 
 from __future__ import annotations
 
@@ -53,11 +54,19 @@ def test_utf8_chunks_match_the_incremental_decoder(data: bytes, size: int, bom: 
     assert src.encoding == "utf-8"
     assert _outcome(src._utf8_chunks) == _outcome(src._decoded_chunks)
 
+    def led_reference(on_bytes):  # the led form, made from the incremental decoder's chunks
+        for chunk in src._decoded_chunks(on_bytes):
+            yield "\n" + chunk.removesuffix("\n")
+
+    assert _outcome(src.led_chunks) == _outcome(led_reference)
+
 
 def test_text_chunks_takes_the_fast_path_for_utf8_only() -> None:
-    data = "x\n".encode("utf-16-le")
+    data = "x\ny\n".encode("utf-16-le")
     src = _Blocks(data, 4)
     src.encoding = "utf-16-le"
-    assert list(src.text_chunks()) == ["x\n"]
+    assert list(src.text_chunks()) == ["x\n", "y\n"]
+    assert list(src.led_chunks()) == ["\nx", "\ny"]
     src = _Blocks(codecs.BOM_UTF8 + b"a\nb", 3)
     assert list(src.text_chunks()) == ["a\n", "b"]
+    assert list(src.led_chunks()) == ["\na", "\nb"]
