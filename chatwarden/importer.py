@@ -263,7 +263,9 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     identity = records.IdentityCounter()
     same_second: dict[int, int] = {}
     last_second = None
-    last_ts = None
+    last_ts = None  # the previous message's timestamp, its seconds and stored form
+    last_sec_stamp: tuple[int, Any] = (0, None)
+    to_db = records.stored_datetime(conn)
     totals: dict[str, Any] = {"messages": 0, "new": 0, "findings": 0, "first": None, "last": None}
     done = 0
     last: Message | None = None
@@ -273,7 +275,7 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
     pending: deque[tuple[list[Message], list[Message], Future | None]] = deque()
 
     def store(chunk: list[Message], *, more_expected: bool) -> None:
-        nonlocal last_second, last_ts
+        nonlocal last_second, last_ts, last_sec_stamp
         keys = [identity(m) for m in chunk]
         existing = records.existing_identities(conn, chat_id, keys) if had_messages else {}
         if existing:
@@ -289,12 +291,13 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
         # detection starts (in a worker) before this process writes the batch
         text_findings = detection.submit(new_msgs, more_expected=more_expected) if new_msgs else None
         rows = []
-        sec = 0
+        sec, stamp = last_sec_stamp
         for m, key in new_pairs:
             ts = m.timestamp
             if ts is not last_ts:
                 last_ts = ts
                 sec = int((ts - EPOCH).total_seconds())
+                stamp = to_db(ts)
                 if sec != last_second:
                     same_second.clear()
                     last_second = sec
@@ -302,8 +305,10 @@ def _stream(conn: Connection, analyzer: Analyzer, messages, chat_id: int, export
             # order inside the export among messages with the same time
             pos = same_second.get(sec, 0)
             same_second[sec] = pos + 1
-            rows.append(records.message_row(chat_id, export_id, sec * SEQ_SLOTS + min(pos, SEQ_SLOTS - 1), key, m))
-        for m, mid in zip(new_msgs, records.insert_messages(conn, rows)):
+            rows.append(records.message_values(chat_id, export_id, sec * SEQ_SLOTS + min(pos, SEQ_SLOTS - 1), key, m,
+                                               stamp))
+        last_sec_stamp = (sec, stamp)
+        for m, mid in zip(new_msgs, records.insert_message_values(conn, rows)):
             ids[m.index] = mid
         totals["messages"] += len(chunk)
         totals["new"] += len(new_msgs)

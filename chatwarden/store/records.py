@@ -202,8 +202,6 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
     if not rows:
         return
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    sql = f"INSERT INTO {table_name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     table = metadata.tables[table_name]
     fix: list[tuple[int, Callable[[Any], Any]]] = []
     for i, col in enumerate(cols):
@@ -221,8 +219,17 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
             if v is not None:
                 values[i] = conv(v)
         params.append(tuple(values))
-    if sqlite:
-        conn.exec_driver_sql(sql, params)
+    write_params(conn, table_name, cols, params)
+
+
+def write_params(conn: Connection, table_name: str, cols: Sequence[str], params: list[tuple[Any, ...]]) -> None:
+    """Insert rows already in the driver's form (see :func:`bulk_insert`): one executemany
+    on SQLite, one COPY on PostgreSQL."""
+    if not params:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"INSERT INTO {table_name} ({', '.join(cols)}) VALUES ({', '.join(['?'] * len(cols))})",
+                             params)
         return
     # PostgreSQL: COPY is one round trip for the whole batch (executemany is one per row).
     cursor = conn.connection.driver_connection.cursor()
@@ -232,6 +239,31 @@ def bulk_insert(conn: Connection, table_name: str, cols: Sequence[str], rows: li
                 copy.write_row(row)
     finally:
         cursor.close()
+
+
+def stored_datetime(conn: Connection) -> Callable[[datetime], Any]:
+    """How this database's driver takes a DateTime column's value (see :func:`bulk_insert`)."""
+    return _sqlite_datetime if conn.dialect.name == "sqlite" else (lambda v: v)
+
+
+def message_values(chat_id: int, export_id: int, seq: int, identity: str, m: Message, stamp: Any) -> tuple[Any, ...]:
+    """The row :func:`message_row` describes, in the driver's form and ``_MESSAGE_COLS``
+    order, for :func:`insert_message_values`; ``stamp`` is ``m.timestamp`` converted by
+    :func:`stored_datetime` (imports convert each distinct time once)."""
+    return (chat_id, identity, seq, stamp, m.sender, m.sender_phone, m.kind, m.text, m.edited,
+            _json_text(asdict(m.event)) if m.event else None,
+            _json_text([asdict(a) for a in m.attachments]) if m.attachments else None,
+            _json_text([asdict(c) for c in m.continuations]) if m.continuations else None,
+            export_id, m.line, False)
+
+
+def insert_message_values(conn: Connection, values: list[tuple[Any, ...]]) -> list[int]:
+    """:func:`insert_messages` for rows built by :func:`message_values`."""
+    if not values:
+        return []
+    ids = allocate_ids(conn, "messages", len(values))
+    write_params(conn, "messages", ("id", *_MESSAGE_COLS), [(i, *v) for i, v in zip(ids, values)])
+    return ids
 
 
 def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
