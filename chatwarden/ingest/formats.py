@@ -153,16 +153,21 @@ LINE_RE = {name: re.compile(rx) for name, rx in LAYOUTS.items()}
 SCAN_RE = {name: re.compile(r"^" + rx, re.MULTILINE) for name, rx in LAYOUTS.items()}
 
 
-def split_re(layout: str, f: HeaderFeatures) -> re.Pattern[str]:
-    """``\\n<header>`` with three groups (header, date, time): ``split`` of ``"\\n" + text``
-    gives [before, header, date, time, body, header, date, time, body, ...]."""
-    return re.compile(r"\n(" + flatten(header_pattern(layout, f)) + ")")
-
-
-# After a header: the sender (the text before the first ": " of the line, a group) and the
-# rest of the line, skipped; or, with no ": " in the line, the rest of the line (a group).
-# Possessive: a line without ": " is given up at once, not by backtracking.
+# After a header, for pass 1: the sender (the text before the first ": " of the line, a
+# group) and the rest of the line, skipped; or, with no ": " in the line, the rest of the
+# line (a group).  For pass 2: the sender and its ": ", if the line has one.  Possessive: a
+# line without ": " is given up at once, not by backtracking.
 _KEY_OR_LINE = r"(?:((?:[^:\n]++|:(?! ))*+): [^\n]*+|([^\n]*+))"
+_SENDER = r"(?:((?:[^:\n]++|:(?! ))*+): )?"
+
+
+def split_re(layout: str, f: HeaderFeatures) -> re.Pattern[str]:
+    """``\\n<header>`` with four groups (header, date, time, sender): ``split`` of
+    ``"\\n" + text`` gives [before, header, date, time, sender, rest, header, ...] where
+    ``sender`` is the text before the first ": " of the header line and ``rest`` what
+    follows that ": " (continuation lines included); without a ": " in the header line
+    ``sender`` is None and ``rest`` is all of the text after the header."""
+    return re.compile(r"\n(" + flatten(header_pattern(layout, f)) + ")" + _SENDER)
 
 
 def scan_split_re(layout: str, f: HeaderFeatures) -> re.Pattern[str]:

@@ -267,15 +267,16 @@ class WhatsAppParser:
             return best, features
         raise NotAnExportError("no WhatsApp message header found; is this a chat export?", source=self.source.display, line=1)
 
-    def _chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
+    def _chunks(self, on_bytes: Callable[[int], None] | None) -> Iterator[tuple[int, list]]:
         """The file split at header lines, a chunk at a time: ``(first line number,
-        [before, header, date, time, body, header, date, time, body, ...])``.
+        [before, header, date, time, sender, rest, header, date, time, sender, rest, ...])``.
 
         ``before`` is text ahead of the chunk's first header (it starts with a newline: it
-        continues the previous message, or precedes the first one); each ``body`` is the
-        rest of its header line plus its continuation lines.  The split uses the file's own
-        header shape; continuation lines are then checked against the generic shape so that
-        a header with an unexpected optional part is never missed."""
+        continues the previous message, or precedes the first one).  The body of a header
+        (the rest of its line plus its continuation lines) is ``sender + ": " + rest``, or
+        ``rest`` with ``sender`` None when the header line has no ": ".  The split uses the
+        file's own header shape; continuation lines are then checked against the generic
+        shape so that a header with an unexpected optional part is never missed."""
         splitter = split_re(self.layout, self.features)
         generic = LINE_RE[self.layout] if self.features != GENERIC else None
         time_first = self.layout == "bracket-time-first"
@@ -283,7 +284,7 @@ class WhatsAppParser:
         for chunk in self.source.led_chunks(on_bytes):
             parts = splitter.split(chunk)
             if time_first:
-                parts[2::4], parts[3::4] = parts[3::4], parts[2::4]  # (header, date, time, body)
+                parts[2::5], parts[3::5] = parts[3::5], parts[2::5]  # (header, date, time, ...)
             if generic is not None:
                 parts = self._recover_hidden(parts, generic)
             yield line, parts
@@ -296,9 +297,9 @@ class WhatsAppParser:
 
         ``key`` is the text of the header line before its first ": " (None when the line
         has none; ``line`` is then the rest of the header line, else None); ``more`` is the
-        continuation lines (each led by a newline).  The body of :meth:`_chunks` is thus
-        ``key + ": " + ...`` (not kept: the regex skips the text) or ``line + more``.
-        Headers hidden in continuation lines are recovered as in :meth:`_chunks`."""
+        continuation lines (each led by a newline).  A header's body is thus ``key + ": "
+        + ...`` (the text after the ": " is skipped by the regex, never built) or ``line +
+        more``.  Headers hidden in continuation lines are recovered as in :meth:`_chunks`."""
         splitter = scan_split_re(self.layout, self.features)
         generic = LINE_RE[self.layout] if self.features != GENERIC else None
         line = 1
@@ -342,19 +343,19 @@ class WhatsAppParser:
         return parts if out is None else out
 
     @staticmethod
-    def _recover_hidden(parts: list[str], generic: re.Pattern[str]) -> list[str]:
+    def _recover_hidden(parts: list, generic: re.Pattern[str]) -> list:
         # Bodies with a continuation line that could start a header ("[", a digit or a
         # mark; the test below lets through a superset: any line not opening with an
         # ASCII letter, space or tab).
         hidden = _HIDDEN_CANDIDATE.search
         multi = [
-            i for i in compress(range(4, len(parts), 4), map(contains, parts[4::4], repeat("\n")))
+            i for i in compress(range(5, len(parts), 5), map(contains, parts[5::5], repeat("\n")))
             if hidden(parts[i])
         ]
-        out: list[str] | None = None
+        out: list | None = None
         for i in reversed(multi):
             lines = parts[i].split("\n")
-            pieces: list[str] = []
+            pieces: list = []
             start = 0
             for j in range(1, len(lines)):
                 text = lines[j]
@@ -364,8 +365,15 @@ class WhatsAppParser:
                 if m is None:
                     continue
                 pieces.append("\n".join(lines[start:j]))
+                rest = m.group("rest")
+                colon = rest.find(": ")
                 pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
-                lines[j] = m.group("rest")
+                if colon >= 0:
+                    pieces.append(rest[:colon])
+                    lines[j] = rest[colon + 2 :]
+                else:
+                    pieces.append(None)
+                    lines[j] = rest
                 start = j
             if not pieces:
                 continue
@@ -581,13 +589,16 @@ class WhatsAppParser:
         # Latest plain-message timestamp; it stays at datetime.min when chronology is not
         # tested (so that "ts < max_ts" is never true).
         max_ts = MIN_TS
-        # the message being built: timestamp, line, body, notes, colon, one-line "Name: text"?
+        # The message being built: timestamp, line, sender (None: no ": " in its header
+        # line), the text after "sender: " (the whole body without a sender), notes, and
+        # whether it is a "Name: text" on one line (1) or over several with no demoted
+        # header in it (2).  Its body is ``p_key + ": " + p_rest`` or ``p_rest``.
         p_ts: datetime | None = None
         p_line = 0
-        p_body = ""
+        p_key: str | None = None
+        p_rest = ""
         p_notes: list[ContinuationNote] | None = None
-        p_colon = -1
-        p_fast = 0  # 1: one-line "Name: text"; 2: "Name: text" over lines, no demoted header in it
+        p_fast = 0
         index = 0
         slow = self._finish
         exact = EXACT
@@ -598,28 +609,23 @@ class WhatsAppParser:
             before = parts[0]
             if before:
                 if p_ts is not None:
-                    p_body += before
+                    p_rest += before
                     p_fast = 2 if p_fast else 0
                 else:
                     self._unparsed(before[1:], line)
                 line += before.count("\n")
-            # First ": " and first line break of every body, at C speed (a ": " after the
-            # line break is not in the first line: the loop below drops it).
-            bodies = parts[4::4]
-            colons = list(map(str.find, bodies, repeat(": ")))
-            nls = list(map(str.find, bodies, repeat("\n")))
+            # first line break of every body, at C speed
+            nls = list(map(str.find, parts[5::5], repeat("\n")))
             it = iter(parts)
             next(it)
-            for hdr, date_s, time_s, body, colon, nl in zip(it, it, it, it, colons, nls):
+            for hdr, date_s, time_s, key, rest, nl in zip(it, it, it, it, it, nls):
                 this_line = line
                 if nl < 0:
                     line += 1
-                    fast = 1 if colon > 0 else 0  # a one-line "Name: text": may take the fast path below
+                    fast = 1 if key else 0  # a one-line "Name: text": may take the fast path below
                 else:
-                    line += 1 + body.count("\n", nl)
-                    if colon > nl:
-                        colon = -1
-                    fast = 2 if colon > 0 else 0  # a "Name: text" over several lines
+                    line += 1 + rest.count("\n", nl)
+                    fast = 2 if key else 0  # a "Name: text" over several lines
                 # ---- timestamp (date and time of day parsed once per distinct text)
                 if date_s != cur_date_s:
                     cur_date_s = date_s
@@ -630,29 +636,29 @@ class WhatsAppParser:
                     ts = None
                 if p_ts is None:
                     if ts is None:
-                        self._unparsed(hdr + body, this_line, code="unparsed-timestamp")
+                        self._unparsed(hdr + (rest if key is None else key + ": " + rest), this_line,
+                                       code="unparsed-timestamp")
                         continue
-                    p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
-                    if chrono_on and colon >= 0 and body[colon + 2 : colon + 3] not in mark_chars:
+                    p_ts, p_line, p_key, p_rest, p_notes, p_fast = ts, this_line, key, rest, None, fast
+                    if chrono_on and key is not None and rest[:1] not in mark_chars:
                         max_ts = ts
                     continue
                 # ---- is this header line really a new message?  (The cheap test lets
                 # through every header that cannot be demoted.)
-                if ts is None or (colon >= 0 and (unknown_check or ts < max_ts)):
+                if ts is None or (key is not None and (unknown_check or ts < max_ts)):
                     reason = None
                     if ts is None:
                         reason = "invalid-timestamp"
                     elif max_ts - ts > CHRONO_TOLERANCE:
                         reason = "chronology"
-                    elif unknown_check and counts.get(body[:colon], 0) <= 1 and body[colon + 2 : colon + 3] not in mark_chars:
-                        sender = body[:colon]
-                        if sender not in mentioned and sender.translate(STRIP) not in mentioned:
-                            reason = "unknown-sender"
+                    elif (unknown_check and counts.get(key, 0) <= 1 and rest[:1] not in mark_chars
+                            and key not in mentioned and key.translate(STRIP) not in mentioned):  # type: ignore[union-attr]
+                        reason = "unknown-sender"
                     if reason is not None:
                         if p_notes is None:
                             p_notes = []
                         p_notes.append(ContinuationNote(this_line, reason))
-                        p_body += "\n" + hdr + body
+                        p_rest += "\n" + hdr + (rest if key is None else key + ": " + rest)
                         p_fast = 0
                         continue
                 # ---- finish the previous message (inline fast path for plain text from a
@@ -660,9 +666,9 @@ class WhatsAppParser:
                 # such a body through as a plain message)
                 msg = None
                 if p_fast:
-                    info = sender_info.get(p_body[:p_colon])
+                    info = sender_info.get(p_key)  # type: ignore[arg-type]
                     if info is not None:
-                        text = p_body[p_colon + 2 : -1] if p_body[-1] == "\r" else p_body[p_colon + 2 :]
+                        text = p_rest[:-1] if p_rest[-1:] == "\r" else p_rest
                         if p_fast == 1:
                             if text.isascii() or mk.MARK_RE.search(text) is None:
                                 if text not in exact:
@@ -695,13 +701,15 @@ class WhatsAppParser:
                             # (with a line break no deleted or missed-call marker can match)
                             info[2] += 1
                             msg = Message(index, p_ts, info[0], text, "message", p_line, p_line + text.count("\n"), info[1])
-                yield msg if msg is not None else slow(index, [p_ts, p_line, p_body, p_notes])
+                if msg is None:
+                    msg = slow(index, [p_ts, p_line, p_rest if p_key is None else p_key + ": " + p_rest, p_notes])
+                yield msg
                 index += 1
-                p_ts, p_line, p_body, p_notes, p_colon, p_fast = ts, this_line, body, None, colon, fast
-                if ts > max_ts and chrono_on and colon >= 0 and body[colon + 2 : colon + 3] not in mark_chars:
+                p_ts, p_line, p_key, p_rest, p_notes, p_fast = ts, this_line, key, rest, None, fast
+                if ts > max_ts and chrono_on and key is not None and rest[:1] not in mark_chars:
                     max_ts = ts
         if p_ts is not None:
-            yield slow(index, [p_ts, p_line, p_body, p_notes])
+            yield slow(index, [p_ts, p_line, p_rest if p_key is None else p_key + ": " + p_rest, p_notes])
         self._done = True
         self._media_warnings()
 
