@@ -285,5 +285,4 @@ class MarkingDetector(TextDetector):
     version: ClassVar[str] = "1.0.0"
     labels: ClassVar[frozenset[str]] = LABELS
 
-    def scan(self, text: str) -> list[Hit]:
-        return scan_text(text)
+    scan = staticmethod(scan_text)  # the function itself: one call less per message

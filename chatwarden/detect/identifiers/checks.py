@@ -8,6 +8,7 @@ True or False; none of them raises on bad input.  Sources for each rule are list
 from __future__ import annotations
 
 import datetime as _dt
+from operator import mul as _mul
 
 # PNC ID and CRO number check letter: value mod 23 indexes this table (I, O, S unused).
 MOD23_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
@@ -40,16 +41,24 @@ def nhs_check_ok(digits: str) -> bool:
     becomes 0, 10 means no valid number) must equal the tenth."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1)))
-    check = 11 - total % 11
+    check = 11 - sum(map(_mul, map(int, digits[:9]), _NHS_WEIGHTS)) % 11
     if check == 11:
         check = 0
     return check != 10 and check == int(digits[9])
 
 
+_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# The Luhn value of each ASCII digit as it is and doubled (2d, less 9 when over 9).
+_LUHN_PLAIN = {str(d): d for d in range(10)}
+_LUHN_DOUBLED = {str(d): 2 * d - 9 if d > 4 else 2 * d for d in range(10)}
+
+
 def luhn_ok(digits: str) -> bool:
-    """Luhn (mod 10) over a string of digits."""
-    total = 0
+    """Luhn (mod 10) over a string of digits: from the right, every second digit doubled."""
+    if digits.isascii():  # the sums in C: map over the two halves of the digits
+        total = sum(map(_LUHN_PLAIN.__getitem__, digits[-1::-2])) + sum(map(_LUHN_DOUBLED.__getitem__, digits[-2::-2]))
+        return total % 10 == 0
+    total = 0  # other decimal digits (the pattern's \d): by code point, as always
     parity = len(digits) % 2
     for i, ch in enumerate(digits):
         d = ord(ch) - 48

@@ -34,15 +34,21 @@ _TYPE_NAMES = (
 )
 
 
-def _compile_region(region: str) -> tuple[re.Pattern[str], frozenset[int], list[tuple[re.Pattern[str], frozenset[int]]]]:
+def _compile_region(region: str) -> tuple[re.Pattern[str], frozenset[int], dict[int, re.Pattern[str] | None]]:
+    """The general pattern, its possible lengths and, for NSN lengths 9 and 10, one pattern
+    that matches whole when any number type of that length does (the types joined)."""
     md = PhoneMetadata.metadata_for_region(region)
     types = []
     for name in _TYPE_NAMES:
         d = getattr(md, name)
         if d is not None and d.national_number_pattern:
-            types.append((re.compile(d.national_number_pattern), frozenset(d.possible_length or ())))
+            types.append((d.national_number_pattern, frozenset(d.possible_length or ())))
+    by_length: dict[int, re.Pattern[str] | None] = {}
+    for n in (9, 10):
+        fitting = [p for p, lengths in types if not lengths or n in lengths]
+        by_length[n] = re.compile("|".join(f"(?:{p})" for p in fitting)) if fitting else None
     general = md.general_desc
-    return re.compile(general.national_number_pattern), frozenset(general.possible_length), types
+    return re.compile(general.national_number_pattern), frozenset(general.possible_length), by_length
 
 
 _COMPILED = [_compile_region(r) for r in _REGIONS]
@@ -65,9 +71,9 @@ def classify_nsn(nsn: str) -> str | None:
         return "drama"
     for general, lengths, types in _COMPILED:
         if n in lengths and general.fullmatch(nsn) is not None:
-            for pattern, type_lengths in types:
-                if (not type_lengths or n in type_lengths) and pattern.fullmatch(nsn) is not None:
-                    return "valid"
+            joined = types[n]
+            if joined is not None and joined.fullmatch(nsn) is not None:
+                return "valid"
     return "possible" if n in _GENERAL_LENGTHS else None
 
 

@@ -11,24 +11,18 @@ from chatwarden.detect.identifiers.context import ANCHORS, VOCAB, find_context, 
 
 
 class Scan:
-    """One call of ``IdentifierDetector.scan``: the text, its lower-cased copy (made only
-    when a handler asks for context), and the hits so far."""
+    """One call of ``IdentifierDetector.scan``: the text, its lower-cased copy, and the hits
+    so far.  Made only for a text in which a candidate was found (most of those then ask
+    for context words, so the lower-cased copy is made at once)."""
 
-    __slots__ = ("text", "_low", "hits", "dobs", "licences")
+    __slots__ = ("text", "low", "hits", "dobs", "licences")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._low: str | None = None
+        self.low = text.lower()
         self.hits: list[Hit] = []
         self.dobs: list[tuple[int, int, int]] = []  # (year, month, day) of dates of birth found
         self.licences: list[int] = []  # indexes into hits of driving licence numbers
-
-    @property
-    def low(self) -> str:
-        low = self._low
-        if low is None:
-            low = self._low = self.text.lower()
-        return low
 
     def context(self, label: str, start: int, end: int) -> tuple[str, ...]:
         return find_context(window_words(self.low, start, end), VOCAB[label])
