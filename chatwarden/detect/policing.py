@@ -137,12 +137,14 @@ class RuleSet:
 
 
 def trigger_regex(words: Iterable[str], stems: Iterable[str]) -> re.Pattern[str]:
-    """One regex finding, at word starts of a lower-cased text, the longest trigger there:
-    a whole word or phrase (ending at a word boundary) or a stem (a word start)."""
+    """One regex finding, at every word start of a lower-cased text, the longest trigger
+    there: a whole word or phrase (ending at a word boundary) or a stem (a word start).
+    Matches may overlap ("up for sale" holds both "up for" and "for sale"): the trie sits
+    in a lookahead, so ``findall`` returns the captured trigger at each word start."""
     words, stems = sorted(set(words)), sorted(set(stems))
     if not words and not stems:
         return re.compile(r"(?!x)x")
-    return re.compile(r"\b" + trie_pattern(words, stems))
+    return re.compile(r"\b(?=(" + trie_pattern(words, stems) + "))")
 
 
 # --------------------------------------------------------------------------------------

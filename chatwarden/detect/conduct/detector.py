@@ -168,7 +168,7 @@ class ConductDetector(TextDetector):
     """Standards-of-Professional-Behaviour breaches in message text (see module docstring)."""
 
     name: ClassVar[str] = "conduct"
-    version: ClassVar[str] = "1.2.0"
+    version: ClassVar[str] = "1.3.0"
     labels: ClassVar[frozenset[str]] = frozenset(LABELS)
 
     def __init__(self, *, model: ConductModel | None = None, lexicon: Lexicon | None = None) -> None:
