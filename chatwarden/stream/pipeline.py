@@ -45,6 +45,7 @@ CONTEXT_CHUNK = 400  # chats per context statement
 SEQ_SLOTS = 100_000
 CACHE_CHATS = 50_000
 CACHE_FINDINGS = 50_000
+CACHE_MESSAGES = 50_000
 STREAM_PLATFORM = "stream"
 NOT_FROM_STREAMS = frozenset({"chat.disappearing_never_on"})
 CONTEXT_KINDS = frozenset({"attachment", "media_omitted", "view_once"})
@@ -134,10 +135,12 @@ class StreamWriter:
         self._chats: _LRU = _LRU(CACHE_CHATS)  # chat key -> (chat id, capture export id)
         self._scans: dict[int, int] = {}  # chat id -> scan id (this run)
         self._findings: _LRU = _LRU(CACHE_FINDINGS)  # message id -> text findings
+        self._messages: _LRU = _LRU(CACHE_MESSAGES)  # message id -> the stored message (any index)
         self._blobs_known: set[str] = set()
         self._pending_chats: dict[str, tuple[int, int]] = {}
         self._pending_scans: dict[int, int] = {}
         self._pending_findings: dict[int, list[Finding]] = {}
+        self._pending_messages: dict[int, Message] = {}
         self._pending_blobs: set[str] = set()
 
     # ------------------------------------------------------------------ transaction hooks
@@ -147,6 +150,8 @@ class StreamWriter:
         self._scans.update(self._pending_scans)
         for k, v in self._pending_findings.items():
             self._findings.put(k, v)
+        for k, m in self._pending_messages.items():
+            self._messages.put(k, m)
         self._blobs_known |= self._pending_blobs
         self._clear_pending()
 
@@ -157,6 +162,7 @@ class StreamWriter:
         self._pending_chats = {}
         self._pending_scans = {}
         self._pending_findings = {}
+        self._pending_messages = {}
         self._pending_blobs = set()
 
     @property
@@ -191,16 +197,17 @@ class StreamWriter:
 
     def _contexts(self, conn: Connection, wants: Sequence[tuple[int, int]]) -> dict[int, list[tuple[int, Message]]]:
         """For each (chat id, seq): the chat's last CONTEXT stored messages before that seq,
-        oldest first, as (id, message indexed from 0).  One statement per
-        :data:`CONTEXT_CHUNK` chats (a batch spans hundreds): each chat's rows come from its
-        own ``ORDER BY seq DESC LIMIT`` on ``ix_messages_chat_seq``, as a query per chat would."""
+        oldest first, as (id, message indexed from 0).
+
+        One statement per :data:`CONTEXT_CHUNK` chats (a batch spans hundreds) finds which
+        messages they are: each chat's come from its own ``ORDER BY seq DESC LIMIT`` on
+        ``ix_messages_chat_seq``, as a query per chat would.  The messages themselves come
+        from this process's cache of what it stored, else from the store."""
         out: dict[int, list[tuple[int, Message]]] = {}
         if not wants:
             return out
         pg = conn.dialect.name == "postgresql"
-        cols = ("m.chat_id, m.id, m.seq, m.timestamp, m.sender, m.sender_phone, m.kind, m.text, m.edited, m.event, "
-                "m.attachments, m.continuations, m.line")
-        rows: list[Any] = []
+        found: list[Any] = []
         cur = conn.connection.dbapi_connection.cursor()
         try:
             for i in range(0, len(wants), CONTEXT_CHUNK):
@@ -208,24 +215,43 @@ class StreamWriter:
                 params = [v for pair in part for v in pair]
                 if pg:
                     values = ", ".join(["(%s::bigint, %s::bigint)"] * len(part))
-                    sql = (f"SELECT {cols} FROM (VALUES {values}) AS w(cid, lim) CROSS JOIN LATERAL "
-                           "(SELECT * FROM messages WHERE chat_id = w.cid AND seq < w.lim AND disposed = false "
-                           f"ORDER BY seq DESC LIMIT {CONTEXT}) AS m")
+                    sql = (f"SELECT m.chat_id, m.id, m.seq FROM (VALUES {values}) AS w(cid, lim) CROSS JOIN LATERAL "
+                           "(SELECT chat_id, id, seq FROM messages WHERE chat_id = w.cid AND seq < w.lim "
+                           f"AND disposed = false ORDER BY seq DESC LIMIT {CONTEXT}) AS m")
                 else:
                     values = ", ".join(["(?, ?)"] * len(part))
-                    sql = (f"WITH w(cid, lim) AS (VALUES {values}) SELECT {cols} FROM w JOIN messages m ON m.id IN "
-                           "(SELECT id FROM messages WHERE chat_id = w.cid AND seq < w.lim AND disposed = 0 "
-                           f"ORDER BY seq DESC LIMIT {CONTEXT})")
+                    sql = (f"WITH w(cid, lim) AS (VALUES {values}) SELECT m.chat_id, m.id, m.seq FROM w "
+                           "JOIN messages m ON m.id IN (SELECT id FROM messages WHERE chat_id = w.cid "
+                           f"AND seq < w.lim AND disposed = 0 ORDER BY seq DESC LIMIT {CONTEXT})")
                 cur.execute(sql, params)
-                rows.extend(cur.fetchall())
+                found.extend(cur.fetchall())
+            cache = self._messages
+            have: dict[int, Message] = {}
+            todo: list[int] = []
+            for r in found:
+                m = cache.hit(r[1])
+                if m is None:
+                    todo.append(r[1])
+                else:
+                    have[r[1]] = m
+            ph = "%s" if pg else "?"
+            for i in range(0, len(todo), 900):
+                part = todo[i:i + 900]
+                cur.execute("SELECT chat_id, id, seq, timestamp, sender, sender_phone, kind, text, edited, event, "
+                            f"attachments, continuations, line FROM messages WHERE id IN ({', '.join([ph] * len(part))})",
+                            part)
+                for r in cur.fetchall():
+                    m = _stored_message(0, r)
+                    have[r[1]] = m
+                    cache.put(r[1], m)
         finally:
             cur.close()
         by_chat: dict[int, list[Any]] = defaultdict(list)
-        for r in rows:
+        for r in found:
             by_chat[r[0]].append(r)
         for cid, rs in by_chat.items():
             rs.sort(key=_seq_then_id)
-            out[cid] = [(r[1], _stored_message(i, r)) for i, r in enumerate(rs)]
+            out[cid] = [(r[1], _at(have[r[1]], i)) for i, r in enumerate(rs)]
         return out
 
     # ------------------------------------------------------------------ the batch
@@ -509,6 +535,7 @@ class StreamWriter:
         ids: dict[str, dict[int, int]] = defaultdict(dict)  # chat key -> message index -> id
         per_chat: dict[str, list[Message]] = defaultdict(list)
         pending = self._pending_findings
+        pending_messages = self._pending_messages
         for mid, (cb, it, m) in zip(ours, todo):
             if mid is None:
                 continue
@@ -522,6 +549,7 @@ class StreamWriter:
                          it.intake_ref, _json_text(refs), dt(env.timestamp.astimezone(UTC)),
                          None if received is None else dt(received), stored_at))
             pending[mid] = cb.text_findings.get(m.index, [])
+            pending_messages[mid] = m
         if not prov:
             return
         _insert_params(conn, "stream_messages", PROVENANCE_COLS, prov)
@@ -709,7 +737,7 @@ def _json(value: Any) -> Any:
 
 
 def _seq_then_id(row: Any) -> tuple[int, int]:
-    return row[2], row[1]
+    return row[2], row[1]  # (chat_id, id, seq, ...)
 
 
 def _stored_message(index: int, r: Any) -> Message:

@@ -230,3 +230,37 @@ def test_fast_rows_match_the_store_functions():
             "event": row["event"], "attachments": row["attachments"], "continuations": row["continuations"],
             "line": m.line})
         assert _stored_message(1000 + m.index, stored) == expect
+
+
+def test_context_from_the_cache_equals_the_store(store):
+    """A writer's stored neighbours come from its cache of what it stored; they must be
+    the messages the store holds (and a disposed one must drop out)."""
+    from sqlalchemy import update
+
+    from chatwarden.store import records
+
+    analyzer = Analyzer.default(detectors=["identifiers", "markings"])
+    w = StreamWriter(analyzer, ACTOR, store.blobs)
+    envs = [good_envelope(message_id=f"c{i}", timestamp=f"2026-05-01T09:0{i}:00.25+01:00", text=f"line {i}\nmore",
+                          edited=i == 2) for i in range(7)]
+    envs[3] = {**envs[3], "kind": "system:participant_added", "sender": None,
+               "event": {"actor": "Kev", "subject": "Jo", "value": None, "timer_days": 7}}
+    envs[4] = {**envs[4], "kind": "attachment", "attachments": [{"media_type": "image", "ref": "gw:1",
+                                                                "sha256": "b" * 64, "size": 9}]}
+    with store.transaction() as conn:
+        w.store(conn, items(envs))
+    w.committed()
+    with store.transaction() as conn:
+        chat_id = conn.execute(select(chats.c.id)).scalar_one()
+        victim = conn.execute(select(messages.c.id).where(messages.c.seq == select(func.max(messages.c.seq))
+                                                          .scalar_subquery())).scalar_one()
+        conn.execute(update(messages).where(messages.c.id == victim).values(text="", disposed=True))
+    fresh = StreamWriter(analyzer, ACTOR, store.blobs)  # nothing cached: read from the store
+    with store.read() as conn:
+        cached = w._contexts(conn, [(chat_id, 1 << 62)])[chat_id]
+        stored = fresh._contexts(conn, [(chat_id, 1 << 62)])[chat_id]
+        rows = {r["id"]: r for r in conn.execute(select(messages)).mappings()}
+    assert [mid for mid, _m in cached] == [mid for mid, _m in stored]
+    assert victim not in {mid for mid, _m in cached} and len(cached) == 5
+    for (mid, m), (_mid, s) in zip(cached, stored):
+        assert m == s == records.row_to_message({**rows[mid], "seq": m.index})
