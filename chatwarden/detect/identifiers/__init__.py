@@ -21,11 +21,12 @@ module               labels
 
 Speed.  The detector runs on every message, so the work is arranged to cost almost nothing
 for the common case.  A text with neither a digit nor ``@`` is dismissed by one C-level
-search (every identifier except an e-mail address contains a digit).  Otherwise two
-combined expressions do the finding: one for candidates starting with a digit, ``+`` or
-``(``, one for candidates starting with a capital letter.  Each begins with a plain
-character class, so the regular-expression engine skips to possible starting characters
-in C; which branch may follow is chosen by a one-character look-behind, and a second
+search (every identifier except an e-mail address contains a digit); for ASCII text that
+search is the candidate search itself (every candidate holds a digit), the digit-or-``@``
+gate then runs only when it finds nothing.  Two combined expressions do the finding: one
+for candidates starting with a digit, ``+`` or ``(``, one for candidates starting with a
+capital letter.  Each begins with a plain character class, so the regular-expression
+engine skips to possible starting characters in C; which branch may follow is chosen by a one-character look-behind, and a second
 look-behind rejects starts in the middle of a word or number.  Python code runs only for
 a candidate that matched a branch; when its validation fails, the later recognizers are
 tried at the same position.  Context words are tokenised only for candidates that passed.
@@ -183,14 +184,19 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 
 def scan_text(text: str) -> list[Hit]:
     """Identifier hits in ``text`` (offsets index ``text``)."""
-    if _GATE.search(text) is None:
-        return []
-    if not text.isascii():
+    if text.isascii():
+        m = _SCANNER.search(text)  # a candidate holds an ASCII digit: it answers the gate too
+        at = "@" in text
+        if m is None and (not at and "ustody" not in text and ":" not in text or _GATE.search(text) is None):
+            return []
+    else:
+        if _GATE.search(text) is None:  # (a non-ASCII \d is no ASCII digit: the gate comes first)
+            return []
         text = detection_view(text)
-    m = _SCANNER.search(text)
-    at = "@" in text
-    if m is None and not at and "ustody" not in text and ":" not in text:
-        return []  # nothing can match: no scanning state needed
+        m = _SCANNER.search(text)
+        at = "@" in text
+        if m is None and not at and "ustody" not in text and ":" not in text:
+            return []
     sc = Scan(text)
     if at:
         contact.emails(sc)

@@ -38,7 +38,6 @@ def classify(sc: Scan, start: int, end: int, groups: list[str]) -> bool:
     """Decide what the run ``sc.text[start:end]`` (made of ``groups``) is; add a hit."""
     digits = "".join(groups)
     n = len(digits)
-    shape = tuple(len(g) for g in groups)
     first = digits[0]
     if first == "0":
         if digits.startswith("00") and n >= 10:
@@ -62,7 +61,7 @@ def classify(sc: Scan, start: int, end: int, groups: list[str]) -> bool:
     if n == 10 and nhs_check_ok(digits):
         ctx = sc.context("nhs_number", start, end)
         strong = any(w in ("nhs", "nhs no", "nhs number", "nhs num", "chi", "chi number") for w in ctx)
-        base = 0.75 if shape in ((3, 3, 4), (10,)) else 0.6
+        base = 0.75 if tuple(map(len, groups)) in ((3, 3, 4), (10,)) else 0.6
         sc.add("nhs_number", start, end, base, "nhs.mod11", "mod 11 check digit valid", ctx,
                0.25 if strong else 0.1)
         return True
@@ -74,7 +73,10 @@ def classify(sc: Scan, start: int, end: int, groups: list[str]) -> bool:
             return True
         return False
     if n == 6:
-        dashed = shape == (2, 2, 2) and sc.text[start + 2] == "-" and sc.text[start + 5] == "-"
+        dashed = (  # 99-99-99 (six digits in three groups, the first two of two digits)
+            len(groups) == 3 and len(groups[0]) == 2 and len(groups[1]) == 2
+            and sc.text[start + 2] == "-" and sc.text[start + 5] == "-"
+        )
         is_date = dashed and calendar_date_ok(int(groups[0]), int(groups[1]), 2000 + int(groups[2]))
         ctx = sc.anchored("sort_code", start, end)
         if ctx or (dashed and not is_date):
