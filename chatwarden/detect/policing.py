@@ -446,7 +446,7 @@ class PolicingDetector(TextDetector):
     """Policing-knowledge labels for one message text (rules in ``lexicons/policing.yaml``)."""
 
     name: ClassVar[str] = "policing"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     labels: ClassVar[frozenset[str]] = LABELS
 
     def __init__(self) -> None:

@@ -37,6 +37,8 @@ def build() -> str:
     results = {name: police_eval.evaluate(analyzer, [r for r in rows if name == "all" or police_eval.split_of(r["id"]) == name])
                for name in ("all", "dev", "test")}
     a = results["all"]
+    dev_rows = police_eval.load(police_eval.DEV_DATA)
+    d = police_eval.evaluate(analyzer, dev_rows)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     head = [
         "# Detection quality",
@@ -52,6 +54,8 @@ def build() -> str:
         "|---|---|---|",
         f"| police-chat set: messages with a breach that are flagged (message-level recall) | {a['message_recall']:.3f} | >= 0.95 |",
         f"| police-chat set: compliant messages flagged | {a['compliant_flagged']:.3f} | <= 0.05 |",
+        f"| development set (not held out): message-level recall / compliant flagged | {d['message_recall']:.3f} / "
+        f"{d['compliant_flagged']:.3f} | |",
     ]
     for c, m in a["per_category"].items():
         head.append(f"| police-chat set: {c} precision / recall | {m['precision']:.3f} / {m['recall']:.3f} | |")
@@ -64,14 +68,35 @@ def build() -> str:
         "`tests/data/police_chat_labelled.jsonl`: 570 realistic, synthetic Met-style messages written and labelled "
         "for this project (allowed uses from the guidance's summary table and hard negatives included; see "
         "`tests/data/README.md`). Every message goes through the whole engine and the policy, as `chatwarden check` "
-        "does; a category counts as predicted when a rule of that category fires. The set is split by id: "
-        "`dev` (two thirds) guided rule development and `test` (one third) was meant to be held out, but the "
-        "author of the policing lexicon did once read the notes of missed rows in both splits, so `test` "
-        "numbers may be slightly flattering. The trained models (`conduct`, `topics`) never saw either split: "
-        "they train on `training/data/` only, and their authors never opened the evaluation file.",
+        "does; a category counts as predicted when a rule of that category fires. The set is split by id into "
+        "`dev` (two thirds) and `test` (one third). Early rule work looked at `dev` rows, and the author of the "
+        "policing lexicon did once read the notes of missed rows in both splits, so these numbers may be "
+        "slightly flattering. The trained models (`conduct`, `topics`) never saw either split: they train on "
+        "`training/data/` only, and their authors never opened the evaluation file.",
+        "",
+        "**The labelled set is held out.** Since 2026-11-23 rules and lexicons are developed against a separate "
+        "development set (section 1.4), and nobody working on the detectors opens, greps or prints the labelled "
+        "set's messages or lists its misses (`police_eval --misses` refuses it). The evaluation is run and only "
+        "the aggregate numbers below (per-category tables, confusion) are read.",
         "",
     ]
     body = [police_eval.markdown(results[k], f"1.{i + 1} Split: {k}") for i, k in enumerate(("all", "dev", "test"))]
+    body += [
+        "### 1.4 The development set\n\n"
+        f"`tests/data/police_chat_dev.jsonl`: {len(dev_rows)} messages written from the guidance "
+        "(`../shared/seeds/004_fb39a41d194af020.txt`, `003_234e258f6f5f1c7a.txt`) for rule and lexicon work, "
+        "in the labelled set's format but written independently of it (no text is shared; a test checks). "
+        "It holds breaches of every category in varied phrasing (statement and interview content, exhibits, "
+        "media sent by victims, charging decisions, victim updates, source and surveillance material, "
+        "decisions and rationale, personal data, duty changes, personal use, offensive conduct without slurs) "
+        "and hard negatives from the summary table's allowed uses. It was written in batches; each batch was "
+        "measured before the rules were changed for it, and its misses then guided the rules, so the numbers "
+        "below are *not* an estimate of quality on unseen text (the held-out set above is). The fresh batches "
+        "scored a message-level recall of 0.73, 0.58 and 0.76 before the rules were changed for them. "
+        "`python -m chatwarden.quality.police_eval --set dev --misses` lists its misses; "
+        "`tests/detect/test_police_dev_set.py` checks its format and keeps its numbers above a floor.\n",
+        police_eval.markdown(d, "1.4.1 Development set, whole engine"),
+    ]
     tail = ["## 2. Offensive conduct on HateCheck", "", _section(DOCS / "quality" / "conduct.md"),
             "## 3. Identifiers on a generated corpus with gold spans", "",
             _section(DOCS / "quality" / "identifiers.md")]

@@ -51,7 +51,7 @@ def test_labels_are_exactly_the_documented_set() -> None:
     assert PolicingDetector.labels == LABELS
     assert {r.label for r in DET.rules.rules} == LABELS
     assert len(LABELS) == 24
-    assert PolicingDetector.name == "policing" and PolicingDetector.version == "1.0.0"
+    assert PolicingDetector.name == "policing" and PolicingDetector.version == "1.1.0"
 
 
 # ----------------------------------------------------------------------------- positives
@@ -206,7 +206,7 @@ def test_detect_yields_findings_for_text_kinds_only() -> None:
     findings = list(DET.detect(msgs))
     assert [f.message_index for f in findings] == [0]
     f = findings[0]
-    assert f.detector == "policing" and f.explanation.version == "1.0.0" and f.label == "evidence.cctv"
+    assert f.detector == "policing" and f.explanation.version == "1.1.0" and f.label == "evidence.cctv"
     assert f.span is not None and msgs[0].text[f.span.start:f.span.end].startswith("CCTV")
 
 
@@ -216,7 +216,7 @@ def test_detect_yields_findings_for_text_kinds_only() -> None:
 def test_shipped_rule_file_compiles() -> None:
     text, name = read_text("policing.yaml")
     rs = compile_rules(text, name, LABELS, "policing")
-    assert rs.version == "1.0.0" and len(rs.rules) > 50
+    assert rs.version == "1.1.0" and len(rs.rules) > 50
 
 
 GOOD_RULE = """
@@ -298,3 +298,10 @@ def test_shorter_trigger_rules_run_when_a_longer_phrase_matched() -> None:
     # "no comment" is a trigger of one rule; "not"-phrases and the like must not hide others
     got = labels_of("he went no comment, CPS said NFA on the assault")
     assert {"evidence.interview", "evidence.charge"} <= got
+
+
+def test_trigger_regex_finds_overlapping_triggers() -> None:
+    # "up for sale" holds "up for" (a social-plans trigger) and "for sale" (a listing trigger)
+    rx = trigger_regex({"up for", "for sale"}, ())
+    assert rx.findall("my golf is up for sale") == ["up for", "for sale"]
+    assert "personal.selling" in labels_of("My Golf's up for sale, 60k miles, full service history")
