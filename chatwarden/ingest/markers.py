@@ -31,9 +31,19 @@ NUKTA = str.maketrans({
 _COMPOSE = {v: k for k, v in ((chr(c), NUKTA[c]) for c in range(0x958, 0x960))}
 
 
+_MARK_RUN = re.compile(f"[{MARKS}]+")
+_NUKTA_LETTER = re.compile("[\u0958-\u095f]")
+
+
+def strip_marks(text: str) -> str:
+    """``text`` without invisible marks (``text.translate(STRIP_MARKS)``, faster)."""
+    return _MARK_RUN.sub("", text)
+
+
 def fold(text: str) -> str:
     """The matching copy of a line: invisible marks removed, nukta letters decomposed."""
-    return text.translate(STRIP_MARKS).translate(NUKTA)
+    text = _MARK_RUN.sub("", text)
+    return text if _NUKTA_LETTER.search(text) is None else text.translate(NUKTA)
 
 
 def precomposed(text: str) -> str:

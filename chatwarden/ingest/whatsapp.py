@@ -51,7 +51,7 @@ from chatwarden.model import (
     SystemEvent,
 )
 
-STRIP = mk.STRIP_MARKS
+strip_marks = mk.strip_marks
 MARK_CHARS = frozenset(MARKS)
 CHRONO_TOLERANCE = timedelta(minutes=90)
 MIN_TS = datetime.min
@@ -445,7 +445,7 @@ class WhatsAppParser:
                 first = body.split("\n", 1)[0]
                 if ": " in first:
                     continue
-                sysm = mk.match_system(first.translate(STRIP).rstrip("\r").strip())
+                sysm = mk.match_system(strip_marks(first).rstrip("\r").strip())
                 if sysm is None:
                     continue
                 if sysm.kind in GROUP_KINDS:
@@ -652,7 +652,7 @@ class WhatsAppParser:
                     elif max_ts - ts > CHRONO_TOLERANCE:
                         reason = "chronology"
                     elif (unknown_check and counts.get(key, 0) <= 1 and rest[:1] not in mark_chars
-                            and key not in mentioned and key.translate(STRIP) not in mentioned):  # type: ignore[union-attr]
+                            and key not in mentioned and strip_marks(key) not in mentioned):  # type: ignore[union-attr]
                         reason = "unknown-sender"
                     if reason is not None:
                         if p_notes is None:
@@ -757,7 +757,7 @@ class WhatsAppParser:
             if counts.get(sender_raw, 0) <= RARE_SENDER:
                 # A system line whose text holds ": " (a subject with a colon), or a system
                 # line written behind the group's/contact's name.
-                sysm = mk.match_system(raw.translate(STRIP).strip())
+                sysm = mk.match_system(strip_marks(raw).strip())
                 if sysm is not None and sysm.kind != "system:unknown":
                     return self._system(index, ts, line, end_line, raw, sysm, notes)
                 if body[:1] not in MARK_CHARS and index < 3:
@@ -771,12 +771,12 @@ class WhatsAppParser:
         c = first.find(":")
         if c > 0 and counts.get(first[:c], 0) >= 1:
             return self._person(index, ts, line, end_line, first[:c], raw[c + 1 :], notes)
-        sysm = mk.match_system(raw.translate(STRIP).strip())
+        sysm = mk.match_system(strip_marks(raw).strip())
         return self._system(index, ts, line, end_line, raw, sysm, notes)
 
     def _labelled(self, index, ts, line, end_line, sender_raw, body, sysm, notes) -> Message:
         """A system line WhatsApp wrote behind a name (iOS; some Android versions)."""
-        shown = sender_raw.translate(STRIP).strip()
+        shown = strip_marks(sender_raw).strip()
         if sysm.kind == "system:encryption" and self._label_name is None:
             self._label_name = shown
         self._note_event_names(sysm, line)
@@ -807,7 +807,7 @@ class WhatsAppParser:
         """Count a message of ``sender_raw``; return its shown form and E.164 number."""
         info = self._sender_info.get(sender_raw)
         if info is None:
-            shown = sender_raw.translate(STRIP).strip() if mk.MARK_RE.search(sender_raw) else sender_raw
+            shown = strip_marks(sender_raw).strip() if mk.MARK_RE.search(sender_raw) else sender_raw
             phone = to_e164(shown, self.region) if shown[:1] in "+0123456789(" else None
             rec = self._senders.get(shown)
             if rec is None:
