@@ -10,6 +10,9 @@ from chatwarden.detect.base import Hit
 from chatwarden.detect.identifiers.context import ANCHORS, VOCAB, find_context, window_words
 
 
+_ROUNDED: dict[float, float] = {}  # score + boost -> round(score + boost, 2): few distinct sums
+
+
 class Scan:
     """One call of ``IdentifierDetector.scan``: the text, its lower-cased copy, and the hits
     so far.  Made only for a text in which a candidate was found (most of those then ask
@@ -45,9 +48,11 @@ class Scan:
     ) -> Hit:
         """Record a hit; ``boost`` is added to ``score`` when ``context`` is not empty."""
         if context and boost:
-            score = round(score + boost, 2)
-            if score > 1.0:
-                score = 1.0
+            total = score + boost
+            rounded = _ROUNDED.get(total)
+            if rounded is None:  # round(x, 2) formats the float: ~0.5 us, so each sum is rounded once
+                rounded = _ROUNDED[total] = round(total, 2)
+            score = 1.0 if rounded > 1.0 else rounded
         hit = Hit(label, start, end, score, pattern, validation, context, reason)
         self.hits.append(hit)
         return hit
