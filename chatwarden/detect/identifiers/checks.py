@@ -160,7 +160,7 @@ def vrm_current_ok(tag: str, age: str, letters: str) -> bool:
     The age identifier is YY (March) or YY+50 (September), from 51 (2001) to this year."""
     if tag[0] not in _VRM_TAG or tag[1] not in _VRM_TAG:
         return False
-    if any(c not in _VRM_RANDOM for c in letters):
+    if not _VRM_RANDOM.issuperset(letters):
         return False
     a = int(age)
     yy = (_THIS_YEAR + 1) % 100
@@ -169,12 +169,12 @@ def vrm_current_ok(tag: str, age: str, letters: str) -> bool:
 
 def vrm_prefix_ok(year_letter: str, letters: str) -> bool:
     """``A999 AAA`` (1983-2001)."""
-    return year_letter in _VRM_PREFIX_YEAR and all(c in _VRM_SUFFIX_LETTERS for c in letters)
+    return year_letter in _VRM_PREFIX_YEAR and _VRM_SUFFIX_LETTERS.issuperset(letters)
 
 
 def vrm_suffix_ok(letters: str, year_letter: str) -> bool:
     """``AAA 999A`` (1963-1983)."""
-    return year_letter in _VRM_SUFFIX_YEAR and all(c in _VRM_SUFFIX_LETTERS for c in letters)
+    return year_letter in _VRM_SUFFIX_YEAR and _VRM_SUFFIX_LETTERS.issuperset(letters)
 
 
 def licence_dob(number: str) -> tuple[int, int, int, str] | None:
