@@ -134,13 +134,15 @@ class StreamWriter:
         self.run_id = run_id or str(uuid.uuid4())
         self._chats: _LRU = _LRU(CACHE_CHATS)  # chat key -> (chat id, capture export id)
         self._scans: dict[int, int] = {}  # chat id -> scan id (this run)
-        self._findings: _LRU = _LRU(CACHE_FINDINGS)  # message id -> text findings
-        self._messages: _LRU = _LRU(CACHE_MESSAGES)  # message id -> the stored message (any index)
+        self._findings: _LRU = _LRU(CACHE_FINDINGS)  # message id -> its text findings (a tuple)
+        # message id -> the stored message's fields after its index (a tuple of plain values:
+        # the garbage collector stops tracking it, so a full cache costs full collections nothing)
+        self._messages: _LRU = _LRU(CACHE_MESSAGES)
         self._blobs_known: set[str] = set()
         self._pending_chats: dict[str, tuple[int, int]] = {}
         self._pending_scans: dict[int, int] = {}
-        self._pending_findings: dict[int, list[Finding]] = {}
-        self._pending_messages: dict[int, Message] = {}
+        self._pending_findings: dict[int, tuple[Finding, ...]] = {}
+        self._pending_messages: dict[int, tuple] = {}
         self._pending_blobs: set[str] = set()
 
     # ------------------------------------------------------------------ transaction hooks
@@ -226,7 +228,7 @@ class StreamWriter:
                 cur.execute(sql, params)
                 found.extend(cur.fetchall())
             cache = self._messages
-            have: dict[int, Message] = {}
+            have: dict[int, tuple] = {}
             todo: list[int] = []
             for r in found:
                 m = cache.hit(r[1])
@@ -242,7 +244,7 @@ class StreamWriter:
                             part)
                 for r in cur.fetchall():
                     m = _stored_message(0, r)
-                    have[r[1]] = m
+                    have[r[1]] = m = _fields(m)
                     cache.put(r[1], m)
         finally:
             cur.close()
@@ -251,7 +253,7 @@ class StreamWriter:
             by_chat[r[0]].append(r)
         for cid, rs in by_chat.items():
             rs.sort(key=_seq_then_id)
-            out[cid] = [(r[1], _at(have[r[1]], i)) for i, r in enumerate(rs)]
+            out[cid] = [(r[1], Message(i, *have[r[1]])) for i, r in enumerate(rs)]
         return out
 
     # ------------------------------------------------------------------ the batch
@@ -326,10 +328,10 @@ class StreamWriter:
                                                      chat_id, senders_known, roster.get(chat_id, [])))
         return prepared
 
-    def _context_findings(self, contexts: dict[int, list[tuple[int, Message]]]) -> dict[int, list[Finding]]:
+    def _context_findings(self, contexts: dict[int, list[tuple[int, Message]]]) -> dict[int, Sequence[Finding]]:
         """Text findings of the stored neighbours, by message id: from this process's cache,
         else recomputed (another process stored them), all in one pass of the engine."""
-        out: dict[int, list[Finding]] = {}
+        out: dict[int, Sequence[Finding]] = {}
         missing: list[Message] = []
         missing_ids: list[int] = []
         for ctx in contexts.values():
@@ -341,10 +343,10 @@ class StreamWriter:
                     missing.append(_at(m, len(missing)))
                     missing_ids.append(mid)
         if missing:
-            for mid in missing_ids:
-                out[mid] = []
+            found: dict[int, list[Finding]] = {mid: [] for mid in missing_ids}
             for f in self.analyzer.engine.text_findings(missing):
-                out[missing_ids[f.message_index]].append(f)  # type: ignore[index]
+                found[missing_ids[f.message_index]].append(f)  # type: ignore[index]
+            out.update(found)
         return out
 
     @staticmethod
@@ -364,7 +366,7 @@ class StreamWriter:
 
     def _prepare_chat(self, key: str, group: list[Item], uniq: list[Item], flat: list[Message], offset: int,
                       by_flat: dict[int, list[Finding]], wants_context: bool, context: list[tuple[int, Message]],
-                      ctx_found: dict[int, list[Finding]], chat_id: int | None, senders_known: set[tuple[int, str]],
+                      ctx_found: dict[int, Sequence[Finding]], chat_id: int | None, senders_known: set[tuple[int, str]],
                       roster: list[str] = ()) -> ChatBatch:
         """Sequence detectors, chat-level governance and the policy for one chat: its new
         messages (``flat[offset:offset + len(uniq)]``, text findings in ``by_flat``) after
@@ -548,8 +550,9 @@ class StreamWriter:
             prov.append((mid, resolved[key][0], env.source, env.account, env.device, env.message_id, it.sha256,
                          it.intake_ref, _json_text(refs), dt(env.timestamp.astimezone(UTC)),
                          None if received is None else dt(received), stored_at))
-            pending[mid] = cb.text_findings.get(m.index, [])
-            pending_messages[mid] = m
+            fs = cb.text_findings.get(m.index)
+            pending[mid] = tuple(fs) if fs else ()
+            pending_messages[mid] = _fields(m)
         if not prov:
             return
         _insert_params(conn, "stream_messages", PROVENANCE_COLS, prov)
@@ -871,6 +874,12 @@ def _insert_params(conn: Connection, table: str, cols: Sequence[str], params: li
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     res = conn.exec_driver_sql(sql, params)
     return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(params)
+
+
+def _fields(m: Message) -> tuple:
+    """A message's fields after its index: ``Message(index, *_fields(m))`` is ``m`` at ``index``."""
+    return (m.timestamp, m.sender, m.text, m.kind, m.line, m.end_line, m.sender_phone, m.attachments, m.edited, m.event,
+            m.continuations)
 
 
 def _at(m: Message, index: int) -> Message:
