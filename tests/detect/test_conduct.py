@@ -64,7 +64,7 @@ def example(entry_id: str, n: int = 0, kind: str = "match") -> str:
 def test_detector_protocol() -> None:
     assert issubclass(ConductDetector, TextDetector)
     assert ConductDetector.name == "conduct"
-    assert ConductDetector.version == "1.3.0"
+    assert ConductDetector.version == "1.4.0"
     assert ConductDetector.labels == frozenset(LABELS)
     assert set(LABELS) == {
         "conduct.racist", "conduct.misogynistic", "conduct.sexual", "conduct.homophobic", "conduct.transphobic",
@@ -86,7 +86,7 @@ def test_detect_yields_findings_with_explanations(det: ConductDetector) -> None:
     f = findings[0]
     assert (f.detector, f.label, f.message_index) == ("conduct", "conduct.demeaning", 1)
     assert messages[1].text[f.span.start : f.span.end] == "waste of oxygen"
-    assert f.explanation.detector == "conduct" and f.explanation.version == "1.3.0"
+    assert f.explanation.detector == "conduct" and f.explanation.version == "1.4.0"
     assert f.explanation.pattern == "demeaning.waste_of_oxygen"
     assert f.explanation.reason
 

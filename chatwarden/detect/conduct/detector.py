@@ -75,6 +75,9 @@ IMPLICIT_PATTERN = "model.implicit"
 # Stances (cues.yaml ``stance_*``) that let the implicit model judge a message naming a
 # protected group: said with one of these, a mention of a group is a remark about it.
 MISCONDUCT_STANCES = frozenset({"joke", "dismiss", "endorse", "generalise", "harm"})
+# Words that make a mention of a named group a remark about it (cues.yaml ``group_remark``):
+# they open the implicit model to the message as a misconduct stance does.
+GROUP_REMARK = "group_remark"
 # An identity label from the implicit model needs the message to name the group or to
 # hold one of these topics (cues.yaml ``topic_*``): "IC3", a turban, "she", a stammer.
 IDENTITY_TOPICS = {
@@ -168,7 +171,7 @@ class ConductDetector(TextDetector):
     """Standards-of-Professional-Behaviour breaches in message text (see module docstring)."""
 
     name: ClassVar[str] = "conduct"
-    version: ClassVar[str] = "1.3.0"
+    version: ClassVar[str] = "1.4.0"
     labels: ClassVar[frozenset[str]] = frozenset(LABELS)
 
     def __init__(self, *, model: ConductModel | None = None, lexicon: Lexicon | None = None) -> None:
@@ -369,7 +372,7 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
     if (
         model.implicit is not None
         and not any(p[0] != PROFANITY for p in pending)
-        and (not protected or prob() >= STRONG_MODEL_THRESHOLD or _misconduct_stance(an, lexicon))
+        and (not protected or prob() >= STRONG_MODEL_THRESHOLD or _misconduct_stance(an, lexicon) or an.has(GROUP_REMARK))
     ):
         pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported))
 
