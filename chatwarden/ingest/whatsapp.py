@@ -67,6 +67,12 @@ GROUP_KINDS = frozenset(
 )
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 _HIDDEN_CANDIDATE = re.compile(r"\n[^A-Za-z \t\n]")
+# Header times that are all "HH:MM" or "HH:MM:SS" with possible values ("\n"-joined, one
+# chunk's): such a chunk's timestamps are read with datetime.fromisoformat, which gives
+# what time_parts and datetime.combine give there, without the memo of times (a memo of
+# 86,400 times with seconds costs more to look up than parsing).
+_TIME_OK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+_PLAIN_TIMES = re.compile(rf"(?:{_TIME_OK}\n)*{_TIME_OK}")
 
 
 class _Memo(dict):
@@ -583,9 +589,12 @@ class WhatsAppParser:
         dobj = self._dobj
         tobj = self._tobj
         combine = datetime.combine
+        from_iso = datetime.fromisoformat
+        plain_times = _PLAIN_TIMES.fullmatch
         sender_info = self._sender_info
         cur_date_s: str | None = None
         cur_day: date | None = None
+        day_prefix: str | None = None  # "YYYY-MM-DDT" of cur_day (None: impossible date)
         # Latest plain-message timestamp; it stays at datetime.min when chronology is not
         # tested (so that "ts < max_ts" is never true).
         max_ts = MIN_TS
@@ -616,6 +625,7 @@ class WhatsAppParser:
                 line += before.count("\n")
             # first line break of every body, at C speed
             nls = list(map(str.find, parts[5::5], repeat("\n")))
+            iso_times = plain_times("\n".join(parts[3::5])) is not None
             it = iter(parts)
             next(it)
             for hdr, date_s, time_s, key, rest, nl in zip(it, it, it, it, it, nls):
@@ -630,8 +640,9 @@ class WhatsAppParser:
                 if date_s != cur_date_s:
                     cur_date_s = date_s
                     cur_day = dobj[date_s]
+                    day_prefix = None if cur_day is None else cur_day.isoformat() + "T"
                 try:
-                    ts = combine(cur_day, tobj[time_s])
+                    ts = from_iso(day_prefix + time_s) if iso_times else combine(cur_day, tobj[time_s])
                 except TypeError:  # an impossible date or time (None)
                     ts = None
                 if p_ts is None:

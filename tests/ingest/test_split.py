@@ -77,3 +77,21 @@ def test_scan_split_re_gives_date_sender_and_line(layout: str, features: str, te
         assert key == _sender(body)
         assert line == (first if key is None else None)
         assert more == nl + after
+
+
+def test_plain_times_read_by_fromisoformat_as_by_the_memo() -> None:
+    """A chunk whose header times all match ``_PLAIN_TIMES`` takes its timestamps from
+    ``datetime.fromisoformat``: the same values as ``combine(day, _time_of(time))``."""
+    from datetime import date, datetime
+
+    from chatwarden.ingest.whatsapp import _PLAIN_TIMES, _time_of
+
+    day = date(2021, 3, 12)
+    times = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+    times += [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(0, 60, 7) for s in range(60)]
+    assert _PLAIN_TIMES.fullmatch("\n".join(times))
+    for t in times:
+        assert datetime.fromisoformat(day.isoformat() + "T" + t) == datetime.combine(day, _time_of(t))
+    for bad in ("24:00", "23:60", "23:59:60", "9:05", "09.05", "09:05 PM", "\u0660\u0669:05", "09:05\n", ""):
+        assert not _PLAIN_TIMES.fullmatch(bad)
+        assert not _PLAIN_TIMES.fullmatch("\n".join(["09:05", bad]))
