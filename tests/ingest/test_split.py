@@ -94,4 +94,4 @@ def test_plain_times_read_by_fromisoformat_as_by_the_memo() -> None:
         assert datetime.fromisoformat(day.isoformat() + "T" + t) == datetime.combine(day, _time_of(t))
     for bad in ("24:00", "23:60", "23:59:60", "9:05", "09.05", "09:05 PM", "\u0660\u0669:05", "09:05\n", ""):
         assert not _PLAIN_TIMES.fullmatch(bad)
-        assert not _PLAIN_TIMES.fullmatch("\n".join(["09:05", bad]))
+        assert not _PLAIN_TIMES.fullmatch(f"09:05\n{bad}")
