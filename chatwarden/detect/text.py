@@ -7,6 +7,8 @@ into the exact text that the export holds (which is never altered).
 
 from __future__ import annotations
 
+import re
+
 _SAME_LENGTH = str.maketrans(
     {
         "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ",
@@ -20,11 +22,16 @@ _SAME_LENGTH = str.maketrans(
 )
 
 
+# Any character the table replaces: a text without one (every view already made, and most
+# texts with emoji or accents) is returned as it is, without translate's character walk.
+_REPLACED = re.compile("[" + "".join(re.escape(chr(c)) for c in _SAME_LENGTH) + "]")
+
+
 def detection_view(text: str) -> str:
     """``text`` with invisible marks and typographic look-alikes replaced one-for-one.
 
     Every character replaced is outside ASCII, so an ASCII text (most messages) is
     returned as it is, without the per-character table walk of ``str.translate``."""
-    if text.isascii():
+    if text.isascii() or _REPLACED.search(text) is None:
         return text
     return text.translate(_SAME_LENGTH)

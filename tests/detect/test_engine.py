@@ -107,3 +107,16 @@ def test_fast_findings_equal_the_constructed_ones() -> None:
     assert pickle.loads(pickle.dumps(f)) == expected
     with pytest.raises(dataclasses.FrozenInstanceError):
         f.score = 1.0  # type: ignore[misc]
+
+
+def test_detection_view_equals_the_full_translation_on_mixed_text():
+    """The shortcut (no replaceable character -> the text itself) never changes a view."""
+    import random
+
+    from chatwarden.detect import text as view_mod
+
+    pool = [chr(c) for c in view_mod._SAME_LENGTH] + list("ab 1:é😀\u0301ñ\n")
+    rng = random.Random(5)
+    for _ in range(20000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 10)))
+        assert view_mod.detection_view(s) == s.translate(view_mod._SAME_LENGTH)
