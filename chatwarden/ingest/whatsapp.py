@@ -217,8 +217,6 @@ class WhatsAppParser:
         self._ends_with_newline = False
         self._done = False
         self._referenced: set[str] = set()
-        self._date_cache: dict[str, tuple[int, int, int] | None] = {}
-        self._time_cache: dict[str, tuple[int, int, int] | None] = {}
         self._dobj: _Memo = _Memo(self._date_of)  # written date -> date (None: impossible)
         self._tobj: _Memo = _Memo(_time_of)  # written time -> time of day (None: impossible)
         self._member_by_base: dict[str, str] = {}
@@ -555,20 +553,6 @@ class WhatsAppParser:
         dp = date_parts(date_s)
         d = ymd(dp, self.result.date_order) if dp else None  # type: ignore[union-attr]
         return None if d is None else date(*d)
-
-    def _timestamp(self, date_s: str, time_s: str) -> datetime | None:
-        d = self._date_cache.get(date_s, False)
-        if d is False:
-            parts = date_parts(date_s)
-            d = ymd(parts, self.result.date_order) if parts else None  # type: ignore[union-attr]
-            self._date_cache[date_s] = d
-        t = self._time_cache.get(time_s, False)
-        if t is False:
-            t = time_parts(time_s)
-            self._time_cache[time_s] = t
-        if d is None or t is None:
-            return None
-        return datetime(d[0], d[1], d[2], t[0], t[1], t[2])
 
     def messages(self) -> Iterator[Message]:
         res = self.result or self.scan()
