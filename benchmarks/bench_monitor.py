@@ -212,7 +212,7 @@ def write_doc(results: list[dict], n: int, batch: int) -> None:
     for r in results:
         by_det.setdefault(r["detectors"], {})[r["consumers"]] = r
         lines.append(f"| {r['detectors']} | {r['consumers']} | {r['stored']:,} | {r['seconds']:.1f} | "
-                     f"{r['rate']:,.0f} | {r['sustained']:,.0f} | {r['p50']:.3f} | {r['p95']:.3f} | {r['cpu_s']:.0f} | "
+                     f"{r['rate']:,.0f} | {r['sustained']:,.0f} | {r['p50']:.3f} | {r['p95']:.3f} | {r['cpu_s']:.1f} | "
                      f"{r['peak_mb']:.0f} MiB | {r['load'][0]:.1f}/{r['load'][1]:.1f} |")
     lines.append("")
     for det, rs in by_det.items():

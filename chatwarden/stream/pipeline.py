@@ -416,12 +416,12 @@ class StreamWriter:
                 view.append(m)
                 if m.sender is not None:
                     firsts.add(m.sender)
-        chat = None
-        if first.is_group is not None:
-            chat = Chat(name=first.chat_name, name_source=None, source=STREAM_PLATFORM, sha256="",
-                        platform=STREAM_PLATFORM, date_order="", date_order_reason="", is_group=first.is_group)
         chat_level = []
         if view:
+            chat = None
+            if first.is_group is not None:
+                chat = Chat(name=first.chat_name, name_source=None, source=STREAM_PLATFORM, sha256="",
+                            platform=STREAM_PLATFORM, date_order="", date_order_reason="", is_group=first.is_group)
             known_first = [Message(ROSTER_BASE + i, view[0].timestamp, name, "", "message")
                            for i, name in enumerate(roster)]
             chat_level = [f for f in engine.sequence_findings(known_first + view, {}, chat=chat, chat_level=True)
