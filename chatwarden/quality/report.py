@@ -91,8 +91,10 @@ def build() -> str:
         "decisions and rationale, personal data, duty changes, personal use, offensive conduct without slurs) "
         "and hard negatives from the summary table's allowed uses. It was written in batches; each batch was "
         "measured before the rules were changed for it, and its misses then guided the rules, so the numbers "
-        "below are *not* an estimate of quality on unseen text (the held-out set above is). The fresh batches "
-        "scored a message-level recall of 0.73, 0.58 and 0.76 before the rules were changed for them. "
+        "below are *not* an estimate of quality on unseen text (the held-out set above is). Measured on each "
+        "batch before the rules were changed for it, message-level recall was 0.895 (the first 351 messages), "
+        "then 0.73, 0.58, 0.76, 0.77, 0.77, 0.65, 0.50, 0.63 and 0.87 on the later batches of 24 to 80 "
+        "messages (the later ones aimed at the phrasings still missed). "
         "`python -m chatwarden.quality.police_eval --set dev --misses` lists its misses; "
         "`tests/detect/test_police_dev_set.py` checks its format and keeps its numbers above a floor.\n",
         police_eval.markdown(d, "1.4.1 Development set, whole engine"),

@@ -20,7 +20,7 @@ from chatwarden.quality import police_eval
 ROW_KEYS = {"id", "text", "categories", "note"}
 ID_RE = re.compile(r"^dev-\d{4}$")
 
-# Measured 2026-11-23 (docs/quality.md, section 1): recall 0.984, compliant flagged 0.038.
+# Measured 2026-11-23 (docs/quality.md, section 1.4): recall 0.984, compliant flagged 0.041.
 MIN_MESSAGE_RECALL = 0.96
 MAX_COMPLIANT_FLAGGED = 0.05
 MIN_CATEGORY_RECALL = 0.85
