@@ -197,16 +197,16 @@ def run_case(n: int, consumers: int, detectors: str, batch: int) -> dict:
 
 def write_doc(results: list[dict], n: int, batch: int) -> None:
     lines = [START, "## Streaming monitor (loopback Redis -> SQLite)", "",
-             f"Measured {date.today().isoformat()} on {machine()}, by `benchmarks/bench_monitor.py -n {n}` "
+             (f"Measured {date.today().isoformat()} on {machine()}, by `benchmarks/bench_monitor.py -n {n}` "
              f"(batch {batch}; envelopes over 2,000 chats pre-loaded, then drained by the monitor processes). "
              "messages/s = stored envelopes / seconds from starting the monitor processes to the last commit "
              "(process start-up, about 1.2 s, included); sustained = envelopes stored after the first batch / "
              "seconds from the first batch's write to the last's (start-up excluded); latency = "
              "read-to-stored (detection start to commit), p50/p95 estimated from the histogram buckets; CPU = "
              "user+system seconds of the monitor processes; load = the host's 1-minute load average before/after "
-             "(the host is shared: other work was running).", "",
-             "| detectors | consumers | envelopes | seconds | messages/s | sustained messages/s | p50 s | p95 s | CPU s "
-             "| peak RSS/process | load |",
+             "(the host is shared: other work was running)."), "",
+             ("| detectors | consumers | envelopes | seconds | messages/s | sustained messages/s | p50 s | p95 s | CPU s "
+              "| peak RSS/process | load |"),
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     by_det: dict[str, dict[int, dict]] = {}
     for r in results:

@@ -290,9 +290,8 @@ def _conform(table_or_batch: pa.Table | pa.RecordBatch) -> pa.Table:
     for f in INPUT_SCHEMA:
         if f.name in t.column_names:
             col = t.column(f.name)
-            if f.name == "timestamp" and col.type != TS:
-                if not pa.types.is_timestamp(col.type) or col.type.tz is None:
-                    raise InputError("input column timestamp must be a timestamp with a time zone (UTC instants)")
+            if f.name == "timestamp" and col.type != TS and (not pa.types.is_timestamp(col.type) or col.type.tz is None):
+                raise InputError("input column timestamp must be a timestamp with a time zone (UTC instants)")
             arrays.append(col.cast(f.type))
         else:
             arrays.append(pa.nulls(t.num_rows, f.type))

@@ -32,9 +32,10 @@ import orjson
 from sqlalchemy import JSON, Connection, DateTime, func, insert, select, update
 
 from chatwarden.analysis import Analyzer
-from chatwarden.model import Actor, Attachment, Chat, ContinuationNote, Finding, Message, SystemEvent
+from chatwarden.model import Actor, Attachment, Chat, ContinuationNote, Decision, Finding, Message, SystemEvent
 from chatwarden.policy import evaluate
 from chatwarden.policy.rules import SEVERITY_RANK
+from chatwarden.serialize import finding_dict
 from chatwarden.store import audit, records
 from chatwarden.store.blobs import BlobStore
 from chatwarden.store.tables import chats, custody, exports, findings, messages, participants, scans, stream_messages
@@ -573,8 +574,10 @@ class StreamWriter:
         def scan_of(cid: int) -> int:
             return self._scans.get(cid) or self._pending_scans[cid]
 
-        frows = []
+        frows: list[tuple] = []
         by_chat_found: dict[int, int] = defaultdict(int)
+        version = self.analyzer.policy.version
+        citations: dict[Any, str] = {}
         for cb in batches:
             if cb.key not in per_chat:
                 continue
@@ -583,11 +586,12 @@ class StreamWriter:
             decisions = [d for d in cb.decisions if d.message_index is None or d.message_index in cids
                          or d.message_index in cb.context_ids]
             cids = {**cb.context_ids, **cids}
-            frows.extend(records.finding_rows(chat_id, scan_of(chat_id), self.analyzer.policy.version, decisions, cids))
+            _finding_params(frows, chat_id, scan_of(chat_id), version, decisions, cids, stored_at, citations)
         if frows:
             before = conn.execute(select(func.coalesce(func.max(findings.c.id), 0))).scalar_one()
-            raw_insert(conn, findings, frows, conflict=("chat_id", "anchor", "rule", "policy_version", "subject"))
-            my_scans = list({r["scan_id"] for r in frows})
+            _insert_params(conn, "findings", FINDING_COLS, frows,
+                           conflict=("chat_id", "anchor", "rule", "policy_version", "subject"))
+            my_scans = list({r[2] for r in frows})
             for r in conn.execute(select(findings.c.chat_id, func.count()).where(
                     findings.c.id > before, findings.c.scan_id.in_(my_scans)).group_by(findings.c.chat_id)):
                 by_chat_found[r[0]] = r[1]
@@ -861,6 +865,35 @@ def _message_params(mid: int, chat_id: int, export_id: int, seq: int, identity: 
             _json_text([asdict(a) for a in m.attachments]) if m.attachments else "null",
             _json_text([asdict(c) for c in m.continuations]) if m.continuations else "null",
             export_id, m.line, False)
+
+
+FINDING_COLS = ("chat_id", "message_id", "scan_id", "rule", "title", "category", "severity", "severity_rank", "score",
+                "span_start", "span_end", "subject", "anchor", "explanation", "action", "citation", "evidence",
+                "policy_version", "status", "case_id", "created_at", "updated_at")
+
+
+def _finding_params(out: list[tuple], chat_id: int, scan_id: int, policy_version: str, decisions: Iterable[Decision],
+                    message_id_of: dict[int, int], at: Any, citations: dict[Any, str]) -> None:
+    """The ``findings`` rows of :func:`chatwarden.store.records.finding_rows`, as
+    :func:`raw_insert` would write them, in :data:`FINDING_COLS` order (``at``: the
+    created/updated time as the driver takes it; ``citations`` remembers each rule's
+    citation as JSON text)."""
+    for d in decisions:
+        mid = message_id_of.get(d.message_index) if d.message_index is not None else None
+        if d.message_index is not None and mid is None:
+            continue
+        subject = None
+        for f in d.findings:
+            subject = f.attr("subject") or subject
+        citation = citations.get(d.citation)
+        if citation is None:
+            c = d.citation
+            citation = citations[c] = _json_text({"document": c.document, "section": c.section, "quote": c.quote})
+        span = d.span
+        out.append((chat_id, mid, scan_id, d.rule, d.title, d.category, d.severity, SEVERITY_RANK[d.severity],
+                    float(d.score), span.start if span else None, span.end if span else None, subject or "",
+                    str(mid) if mid is not None else "chat", d.explanation, d.action, citation,
+                    _json_text([finding_dict(f) for f in d.findings]), policy_version, "open", None, at, at))
 
 
 def _insert_params(conn: Connection, table: str, cols: Sequence[str], params: list[tuple], *,

@@ -42,7 +42,7 @@ def envelope_table(n: int, chats: int, seed: int) -> pa.Table:
         rows["chat_name"].append(e["chat"]["name"])
         rows["is_group"].append(e["chat"]["is_group"])
         rows["message_id"].append(e["message_id"])
-        rows["timestamp"].append(datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")))
+        rows["timestamp"].append(datetime.fromisoformat(e["timestamp"]))
         rows["sender_id"].append(None)
         rows["sender_name"].append(None if sender is None else sender["name"])
         rows["sender_phone"].append(None if sender is None else sender["phone"])

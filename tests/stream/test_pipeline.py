@@ -74,7 +74,7 @@ def test_store_and_redeliver(store):
 def test_context_and_chat_level_in_a_stream(store):
     analyzer = Analyzer.default(detectors=["identifiers", "markings", "policing", "names", "context", "governance"])
     w = StreamWriter(analyzer, ACTOR, store.blobs)
-    base = dict(chat={"id": "g1", "name": "Team", "is_group": True})
+    base = {"chat": {"id": "g1", "name": "Team", "is_group": True}}
     first = [
         good_envelope(message_id="a1", timestamp="2026-05-01T09:00:00Z", text="Here's the custody image for the bloke",
                       **base),
@@ -264,3 +264,23 @@ def test_context_from_the_cache_equals_the_store(store):
     assert victim not in {mid for mid, _m in cached} and len(cached) == 5
     for (mid, m), (_mid, s) in zip(cached, stored):
         assert m == s == records.row_to_message({**rows[mid], "seq": m.index})
+
+
+def test_fast_finding_rows_match_the_store_function():
+    """The monitor builds findings rows as driver tuples; they must be what
+    records.finding_rows + raw_insert write (times aside)."""
+    from chatwarden.store import records
+    from chatwarden.stream.pipeline import FINDING_COLS, _finding_params, _json_text
+
+    analyzer = Analyzer.default()
+    msgs = [parse_envelope(orjson.dumps(e)).to_message(i) for i, e in enumerate(envelopes(300, chats=1, seed=34))]
+    _found, decisions = analyzer.analyse(None, msgs)
+    ids = {m.index: 1000 + m.index for m in msgs[:-5]}  # the last five not stored: their decisions are dropped
+    want = []
+    for row in records.finding_rows(7, 8, "v1", decisions, ids):
+        row["citation"], row["evidence"] = _json_text(row["citation"]), _json_text(row["evidence"])
+        row["created_at"] = row["updated_at"] = "T"
+        want.append(tuple(row[c] for c in FINDING_COLS))
+    got: list[tuple] = []
+    _finding_params(got, 7, 8, "v1", decisions, ids, "T", {})
+    assert got == want and len(got) > 20
