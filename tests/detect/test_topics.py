@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chatwarden.detect.base import Hit, TextDetector
 from chatwarden.detect.registry import REGISTRY, detector_class
 from chatwarden.detect.topics import CATEGORIES, LABELS, TopicDetector
 from chatwarden.detect.topics import detector as detector_module
-from chatwarden.detect.topics.features import feature_names, parts, runtime_key
+from chatwarden.detect.topics import features as features_module
+from chatwarden.detect.topics.features import feature_names, lookup_parts, parts, run_aliases, runtime_key
 from chatwarden.detect.topics.model import MODEL_FORMAT, TopicModel, load_packaged_model, pack, unpack
 from chatwarden.errors import ConfigError
 from chatwarden.model import Message
@@ -214,6 +217,112 @@ def test_odd_texts_are_safe(det: TopicDetector, text: str) -> None:
 
 def test_tokens_ignore_case_and_typographic_apostrophes() -> None:
     assert parts("He\u2019s ARRESTED")[0] == parts("he's arrested")[0] == [b"hes", b"arrested"]
+
+
+# --------------------------------------------------------------------------------------
+# Fast paths: the same features and the same hits as the plain computation
+# --------------------------------------------------------------------------------------
+
+# Pieces that exercise every branch: word starts (with and without ``/``), postcodes, digits,
+# apostrophes, non-ASCII, separators and words the model knows.
+_FRAGMENTS = st.sampled_from([
+    " ", "  ", "/", "'", "\u2019", "0", "7", " 0", "SE15 4QT", "se1 0ab", "N1 9GU", "/a/p", "and/statement",
+    "12/03/2024", "07700 900123", "statement", "Statements", "authorised", "intel", "s18", "xxxxxxx", "abcde",
+    "abcdef", "é", "😂", "\n", "\t", ".", "-", "3B P", "PNC", "warrant", "shift", "birthday", "the", "a",
+])
+_TEXTS = st.lists(_FRAGMENTS, max_size=40).map("".join) | st.text(max_size=60)
+_FAST_SETTINGS = settings(deadline=None, derandomize=True, max_examples=400,
+                          suppress_health_check=[HealthCheck.too_slow])
+
+
+def _reference_parts(text: str) -> tuple[list[bytes], list[str]]:
+    """parts() as first written: one word-boundary expression for every text."""
+    norm = text[:features_module.MAX_CHARS].encode("ascii", "ignore").translate(features_module._TABLE, b"'")
+    others = features_module._PREFIX.findall(norm.decode("ascii"))
+    if b" 0" in norm:
+        others += [features_module.POSTCODE_KEY] * len(features_module._POSTCODE.findall(norm))
+    return norm.split(), others
+
+
+@_FAST_SETTINGS
+@given(_TEXTS)
+def test_parts_equal_the_word_boundary_expression(text: str) -> None:
+    assert parts(text) == _reference_parts(text)
+
+
+@_FAST_SETTINGS
+@given(_TEXTS)
+def test_lookup_parts_score_and_explain_like_parts(text: str) -> None:
+    model = detector_module.packaged_model()
+    toks, others = lookup_parts(text)
+    assert toks == parts(text)[0]
+    assert model._margins(toks, others) == model._margins(*parts(text))
+    for k in range(len(model.labels)):
+        assert model.supporting(text, k, (toks, others)) == model.supporting(text, k)
+        assert model.contributions(text, k, (toks, others)) == model.contributions(text, k)
+
+
+def test_word_start_aliases() -> None:
+    aliases = run_aliases("p:state")
+    assert len(aliases) == 27 and b" statem" in aliases and b" state0" in aliases
+    assert run_aliases("p:and/s") == run_aliases("w:state") == run_aliases("b:state of") == []
+    assert lookup_parts("Statements, stated; state")[1] == [b" statem", b" stated"]
+    assert lookup_parts("a/b statement")[1] == parts("a/b statement")[1] == ["state"]
+
+
+def test_positive_features_index_every_key_form() -> None:
+    model = load_packaged_model()
+    for k in range(len(model.labels)):
+        model.supporting("", k)
+        assert model._positive[k] == {key: (name, ws[k] / model.scale) for key, (name, ws) in model._explain.items()
+                                      if ws[k] > 0}
+
+
+def test_a_stored_word_with_a_space_cannot_shadow_a_word_start() -> None:
+    # parts() never gives such a word, so only the word start may count.
+    base = json.loads(gzip.decompress(MODEL_FILE.read_bytes()))
+    n = len(base["labels"])
+    data = dict(base, features={"p:state": [3000] * n, "w: statem": [-5000] * n})
+    model = TopicModel.from_json(data, "x")
+    text = "statement taken"
+    assert model._margins(*lookup_parts(text)) == model._margins(*parts(text))
+    for k in range(n):
+        assert model.supporting(text, k, lookup_parts(text)) == model.supporting(text, k) == [("p:state", 0.3)]
+
+
+def _full_above_floor(model: TopicModel, text: str) -> list[tuple[int, float]]:
+    """above_floor without its gate: every label's margin and calibration, as first written."""
+    found = []
+    for k, (m, p) in enumerate(zip(model.margins(text), model.probabilities(text))):
+        if m >= model._cut[k] and p >= model.emit_floor:
+            found.append((k, p))
+    return found
+
+
+def test_gate_starts_are_exact() -> None:
+    model = load_packaged_model()
+    assert model._gate_starts is not None
+    for k, t in enumerate(model._gate_starts):
+        assert t / model.scale + model.bias[k] >= model._cut[k] > (t - 1) / model.scale + model.bias[k]
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.2, 0.5, 0.97, 1.0])
+def test_gated_scoring_equals_full_scoring(floor: float) -> None:
+    model = TopicModel.from_bytes(MODEL_FILE.read_bytes(), "x")
+    model.emit_floor = floor
+    model.__post_init__()
+    texts = [t for _label, t in POSITIVES] + HARD_NEGATIVES + ["", "ok", "x" * 20000, "statement " * 500]
+    for text in texts:
+        assert model.above_floor(text)[0] == _full_above_floor(model, text)
+    if floor == 0.0:
+        assert model._gate_starts is None  # every margin reaches the cut: nothing to gate
+
+
+@_FAST_SETTINGS
+@given(_TEXTS)
+def test_gated_scoring_equals_full_scoring_on_any_text(text: str) -> None:
+    model = detector_module.packaged_model()
+    assert model.above_floor(text)[0] == _full_above_floor(model, text)
 
 
 # --------------------------------------------------------------------------------------

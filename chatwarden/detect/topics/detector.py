@@ -37,6 +37,7 @@ CATEGORIES = {
     "topic.personal_use": "personal-use",
 }
 LABELS = frozenset(CATEGORIES)
+_TOPIC_WORDS = {label: category.replace("-", " ") for label, category in CATEGORIES.items()}
 REASON_FEATURES = 3
 # Function words carry weight in the model but explain nothing to a reviewer.
 _FUNCTION_WORDS = (
@@ -74,7 +75,7 @@ class TopicDetector(TextDetector):
         return self._given if self._given is not None else packaged_model()
 
     def scan(self, text: str) -> list[Hit]:
-        model = self.model
+        model = self._given or _model or packaged_model()
         found, toks, others = model.above_floor(text)
         if not found:
             return []
@@ -83,8 +84,10 @@ class TopicDetector(TextDetector):
                 for k, p in found]
 
     @staticmethod
-    def reason(model: TopicModel, text: str, k: int, features: tuple[list[bytes], list[str]] | None = None) -> str:
-        topic = CATEGORIES.get(model.labels[k], model.labels[k]).replace("-", " ")
+    def reason(model: TopicModel, text: str, k: int,
+               features: tuple[list[bytes], list[bytes | str]] | None = None) -> str:
+        label = model.labels[k]
+        topic = _TOPIC_WORDS.get(label) or CATEGORIES.get(label, label).replace("-", " ")
         strongest: list[str] = []
         info = _FEATURE_INFO.get
         for name, _weight in model.supporting(text, k, features):

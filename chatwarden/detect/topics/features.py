@@ -25,6 +25,8 @@ The kinds are three Python types at run time, so they can never collide in the o
 weight dictionary, and every step is a C-implemented call (``translate``, ``split``,
 ``pairwise``, one regular expression): a typical message costs a few microseconds.  Python's
 string hashing (per process) is used only for dictionary look-ups and never stored.
+Scoring uses :func:`lookup_parts`, the same features with the word starts of a text without
+``/`` in a second key form that is cheaper to find (see :func:`run_aliases`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 
-__all__ = ["MAX_CHARS", "PREFIX_LEN", "feature_names", "parts", "render", "runtime_key", "runtime_keys"]
+__all__ = ["MAX_CHARS", "PREFIX_LEN", "feature_names", "lookup_parts", "parts", "render", "run_aliases", "runtime_key",
+           "runtime_keys"]
 
 PREFIX_LEN = 5
 # Very long texts are cut: the classifier judges a chat message, not a document, and the
@@ -58,19 +61,68 @@ def _table() -> bytes:
 
 _TABLE = _table()
 _PREFIX = re.compile(rf"\b([a-z0-9/]{{{PREFIX_LEN}}})[a-z0-9/]")
+# The same matches on a normalised text without ``/`` (only ``[a-z0 ]`` is left), searched in
+# the text behind one space: there a word boundary before a letter is a space (or the start),
+# the match consumes that space and its six characters, and the search resumes where
+# ``_PREFIX``'s does.  A pattern that starts with a literal lets the regular expression
+# engine jump from space to space instead of testing a word boundary at every position.
+_PREFIX_AFTER_SPACE = re.compile(rf" ([a-z0]{{{PREFIX_LEN}}})[a-z0]")
+# The same matches again, as whole matches (no group to copy out): the space, the prefix and
+# the character after it (see lookup_parts).
+_PREFIX_RUN = re.compile(rb" [a-z0]{%d}" % (PREFIX_LEN + 1))
+_RUN_BODY = re.compile(rf"[a-z0]{{{PREFIX_LEN}}}")
+_RUN_NEXT = b"abcdefghijklmnopqrstuvwxyz0"
 _POSTCODE = re.compile(rb"\b[a-z]{1,2}0[0a-z]? 0[a-z]{2}\b")
 POSTCODE_KEY = "#postcode"
+_SLASH, _ZERO = ord("/"), ord("0")  # an int operand makes ``in`` on bytes a plain byte search
+
+
+def _normalise(text: str) -> bytes:
+    return text[:MAX_CHARS].encode("ascii", "ignore").translate(_TABLE, b"'")
 
 
 def parts(text: str) -> tuple[list[bytes], list[str]]:
     """(tokens, others) of ``text``: the normalised tokens (``bytes``), then the
     ``PREFIX_LEN``-character prefixes of the tokens longer than that and the shape
     classes (``str``)."""
-    norm = text[:MAX_CHARS].encode("ascii", "ignore").translate(_TABLE, b"'")
-    others = _PREFIX.findall(norm.decode("ascii"))
-    if b" 0" in norm:
+    norm = _normalise(text)
+    if _SLASH in norm:
+        others = _PREFIX.findall(norm.decode("ascii"))
+    else:
+        others = _PREFIX_AFTER_SPACE.findall(" " + norm.decode("ascii"))
+    if _ZERO in norm and b" 0" in norm:
         others += [POSTCODE_KEY] * len(_POSTCODE.findall(norm))
     return norm.split(), others
+
+
+def lookup_parts(text: str) -> tuple[list[bytes], list[bytes | str]]:
+    """:func:`parts` for scoring, where a word start may take a second run-time form.
+
+    In a text without ``/`` every word start is found as ``b" " + start + next`` (a space,
+    the start, and the token's next character), which one regular expression returns
+    without copying groups out; :func:`run_aliases` gives the keys of that form that stand
+    for one stored word start.  A space never occurs inside a token, so these keys cannot
+    meet a word's.  Texts with ``/`` get exactly :func:`parts`."""
+    norm = text[:MAX_CHARS].encode("ascii", "ignore").translate(_TABLE, b"'")  # _normalise, inlined
+    others: list[bytes | str]
+    if _SLASH in norm:
+        others = _PREFIX.findall(norm.decode("ascii"))  # type: ignore[assignment]
+    else:
+        others = _PREFIX_RUN.findall(b" " + norm)  # type: ignore[assignment]
+    if _ZERO in norm and b" 0" in norm:
+        others += [POSTCODE_KEY] * len(_POSTCODE.findall(norm))
+    return norm.split(), others
+
+
+def run_aliases(name: str) -> list[bytes]:
+    """The keys that :func:`lookup_parts` may give for the stored feature ``name``: for a
+    word start made of ``[a-z0]`` only, one per character that can follow it in a text
+    without ``/``; for anything else none (its :func:`runtime_key` is used)."""
+    kind, _, body = name.partition(":")
+    if kind != "p" or not _RUN_BODY.fullmatch(body):
+        return []
+    head = b" " + body.encode("ascii")
+    return [head + bytes((c,)) for c in _RUN_NEXT]
 
 
 def feature_names(text: str) -> list[str]:
