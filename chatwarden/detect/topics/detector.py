@@ -93,14 +93,11 @@ class TopicDetector(TextDetector):
         for name, _weight in model.supporting(text, k, features):
             if len(strongest) == REASON_FEATURES:
                 break
-            entry = info(name)
-            if entry is None:
-                entry = _feature_info(name)
-            shown, skip, kind, arg = entry
+            shown, skip, kind, arg = info(name) or _feature_info(name)
             if skip:
                 continue
             if kind == "p":
-                if any(s.startswith(arg) for s in strongest):
+                if strongest and any(s.startswith(arg) for s in strongest):
                     continue  # the word itself is already named
             elif kind == "w" and arg in strongest:
                 strongest = [s for s in strongest if s != arg]

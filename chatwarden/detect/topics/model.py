@@ -54,6 +54,7 @@ _FULL = 1 << FIELD_BITS
 # A text of MAX_CHARS characters has at most about 5,200 features; with |weight| <= 20 and
 # scale 10,000 every label's sum stays inside a signed 32-bit field.
 MAX_ABS_WEIGHT = 20.0
+_NAME, _WEIGHT = itemgetter(0), itemgetter(1)
 # The gate of above_floor handles label cuts within this many weight units of zero.
 _GATE_SPAN = 1 << 24
 
@@ -271,7 +272,9 @@ class TopicModel:
             for name, w in found:
                 acc[name] = acc.get(name, 0.0) + w
         # By name, then (stably) by weight, strongest first: the order (-weight, name).
-        return sorted(sorted(acc.items()), key=itemgetter(1), reverse=True)
+        out = sorted(acc.items(), key=_NAME)
+        out.sort(key=_WEIGHT, reverse=True)
+        return out
 
     # -- (de)serialisation --------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
