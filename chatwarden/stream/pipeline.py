@@ -47,6 +47,7 @@ SEQ_SLOTS = 100_000
 CACHE_CHATS = 50_000
 CACHE_FINDINGS = 50_000
 CACHE_MESSAGES = 50_000
+CACHE_SENDERS = 200_000
 STREAM_PLATFORM = "stream"
 NOT_FROM_STREAMS = frozenset({"chat.disappearing_never_on"})
 CONTEXT_KINDS = frozenset({"attachment", "media_omitted", "view_once"})
@@ -144,6 +145,8 @@ class StreamWriter:
         self._pending_scans: dict[int, int] = {}
         self._pending_findings: dict[int, tuple[Finding, ...]] = {}
         self._pending_messages: dict[int, tuple] = {}
+        self._senders: set[tuple[int, str]] = set()  # (chat id, sender) known to be participants
+        self._pending_senders: list[tuple[int, str]] = []
         self._pending_blobs: set[str] = set()
 
     # ------------------------------------------------------------------ transaction hooks
@@ -155,6 +158,9 @@ class StreamWriter:
             self._findings.put(k, v)
         for k, m in self._pending_messages.items():
             self._messages.put(k, m)
+        if len(self._senders) + len(self._pending_senders) > CACHE_SENDERS:
+            self._senders.clear()
+        self._senders.update(self._pending_senders)
         self._blobs_known |= self._pending_blobs
         self._clear_pending()
 
@@ -166,6 +172,7 @@ class StreamWriter:
         self._pending_scans = {}
         self._pending_findings = {}
         self._pending_messages = {}
+        self._pending_senders = []
         self._pending_blobs = set()
 
     @property
@@ -279,12 +286,20 @@ class StreamWriter:
         pairs = [(known[k], it.identity) for k, g in groups.items() if k in known for it in g]
         if pairs:
             existing = self._existing(conn, pairs)
-        senders_known: set[tuple[int, str]] = set()
-        sender_pairs = list({(known[k], it.envelope.sender) for k, g in groups.items() if k in known for it in g
-                             if it.envelope.sender is not None})
-        if sender_pairs:
-            senders_known.update((r[0], r[1]) for r in pair_lookup(conn, "participants", ("chat_id", "name"),
-                                                                   ("chat_id", "name"), sender_pairs))
+        # senders each chat already has (participants rows are never deleted or renamed, so
+        # those this process has seen stay true; only the others are looked up)
+        seen = self._senders
+        sender_pairs = {(known[k], it.envelope.sender) for k, g in groups.items() if k in known for it in g
+                        if it.envelope.sender is not None}
+        senders_known: set[tuple[int, str]] = {p for p in sender_pairs if p in seen}
+        ask = [p for p in sender_pairs if p not in seen]
+        if ask:
+            found_pairs = [(r[0], r[1]) for r in pair_lookup(conn, "participants", ("chat_id", "name"),
+                                                             ("chat_id", "name"), ask)]
+            senders_known.update(found_pairs)
+            if len(seen) + len(found_pairs) > CACHE_SENDERS:
+                seen.clear()
+            seen.update(found_pairs)
         # chats where someone new speaks or a system event arrives: chat-level governance
         # judges them against everyone the chat has shown so far (its roster)
         need = sorted({known[k] for k, g in groups.items() if k in known for it in g
@@ -618,6 +633,7 @@ class StreamWriter:
                     f"{ph}, 'sender') ON CONFLICT (chat_id, name) DO UPDATE SET "
                     "messages = participants.messages + excluded.messages",
                     [(cid, n, p, k) for (cid, n), (p, k) in counts.items()])
+                self._pending_senders.extend(counts)
             chat_rows, scan_rows = [], []
             for key, msgs in per_chat.items():
                 chat_id = resolved[key][0]
