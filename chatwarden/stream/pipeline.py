@@ -38,7 +38,7 @@ from chatwarden.policy.rules import SEVERITY_RANK
 from chatwarden.serialize import finding_dict
 from chatwarden.store import audit, records
 from chatwarden.store.blobs import BlobStore
-from chatwarden.store.tables import chats, custody, exports, findings, messages, participants, scans, stream_messages
+from chatwarden.store.tables import chats, custody, exports, findings, messages, scans, stream_messages
 from chatwarden.stream.envelope import Envelope
 
 CONTEXT = 5
@@ -306,10 +306,18 @@ class StreamWriter:
                        if it.envelope.kind.startswith("system:")
                        or (it.envelope.sender is not None and (known[k], it.envelope.sender) not in senders_known)})
         roster: dict[int, list[str]] = defaultdict(list)
-        for i in range(0, len(need), 500):
-            for r in conn.execute(select(participants.c.chat_id, participants.c.name)
-                                  .where(participants.c.chat_id.in_(need[i:i + 500])).order_by(participants.c.id)):
-                roster[r.chat_id].append(r.name)
+        if need:
+            ph = "%s" if conn.dialect.name == "postgresql" else "?"
+            cur = conn.connection.dbapi_connection.cursor()
+            try:
+                for i in range(0, len(need), 500):
+                    part = need[i:i + 500]
+                    cur.execute(f"SELECT chat_id, name FROM participants WHERE chat_id IN ({', '.join([ph] * len(part))}) "
+                                "ORDER BY id", part)
+                    for cid, name in cur.fetchall():
+                        roster[cid].append(name)
+            finally:
+                cur.close()
         staged = [(key, group, self._new_items(group, known.get(key), existing, prepared))
                   for key, group in groups.items()]
         # The text detectors look at one message at a time: run them once over every new
