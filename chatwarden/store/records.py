@@ -4,7 +4,7 @@ them owns the transaction (and writes the audit entry in it)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from operator import itemgetter
@@ -324,12 +324,11 @@ def finish_scan(conn: Connection, scan_id: int, scanned: int, new: int) -> None:
         messages_scanned=scanned, findings_new=new, finished_at=now()))
 
 
-def finding_rows(chat_id: int, scan_id: int, policy_version: str, decisions: Iterable[Decision],
-                 message_id_of: dict[int, int]) -> list[dict[str, Any]]:
-    from chatwarden.serialize import finding_dict
-
-    t = now()
-    rows = []
+def decision_targets(decisions: Iterable[Decision],
+                     message_id_of: dict[int, int]) -> Iterator[tuple[Decision, int | None, str]]:
+    """Each decision with the stored id of its message (None for a chat-level decision) and
+    its subject (the last finding's that names one; "" for none); decisions about messages
+    not in ``message_id_of`` are left out."""
     for d in decisions:
         mid = message_id_of.get(d.message_index) if d.message_index is not None else None
         if d.message_index is not None and mid is None:
@@ -337,11 +336,21 @@ def finding_rows(chat_id: int, scan_id: int, policy_version: str, decisions: Ite
         subject = None
         for f in d.findings:
             subject = f.attr("subject") or subject
+        yield d, mid, subject or ""
+
+
+def finding_rows(chat_id: int, scan_id: int, policy_version: str, decisions: Iterable[Decision],
+                 message_id_of: dict[int, int]) -> list[dict[str, Any]]:
+    from chatwarden.serialize import finding_dict
+
+    t = now()
+    rows = []
+    for d, mid, subject in decision_targets(decisions, message_id_of):
         rows.append({
             "chat_id": chat_id, "message_id": mid, "scan_id": scan_id, "rule": d.rule, "title": d.title,
             "category": d.category, "severity": d.severity, "severity_rank": SEVERITY_RANK[d.severity],
             "score": float(d.score), "span_start": d.span.start if d.span else None,
-            "span_end": d.span.end if d.span else None, "subject": subject or "",
+            "span_end": d.span.end if d.span else None, "subject": subject,
             "anchor": str(mid) if mid is not None else "chat", "explanation": d.explanation,
             "action": d.action,
             "citation": {"document": d.citation.document, "section": d.citation.section, "quote": d.citation.quote},

@@ -902,20 +902,14 @@ def _finding_params(out: list[tuple], chat_id: int, scan_id: int, policy_version
     :func:`raw_insert` would write them, in :data:`FINDING_COLS` order (``at``: the
     created/updated time as the driver takes it; ``citations`` remembers each rule's
     citation as JSON text)."""
-    for d in decisions:
-        mid = message_id_of.get(d.message_index) if d.message_index is not None else None
-        if d.message_index is not None and mid is None:
-            continue
-        subject = None
-        for f in d.findings:
-            subject = f.attr("subject") or subject
+    for d, mid, subject in records.decision_targets(decisions, message_id_of):
         citation = citations.get(d.citation)
         if citation is None:
             c = d.citation
             citation = citations[c] = _json_text({"document": c.document, "section": c.section, "quote": c.quote})
         span = d.span
         out.append((chat_id, mid, scan_id, d.rule, d.title, d.category, d.severity, SEVERITY_RANK[d.severity],
-                    float(d.score), span.start if span else None, span.end if span else None, subject or "",
+                    float(d.score), span.start if span else None, span.end if span else None, subject,
                     str(mid) if mid is not None else "chat", d.explanation, d.action, citation,
                     _json_text([finding_dict(f) for f in d.findings]), policy_version, "open", None, at, at))
 
