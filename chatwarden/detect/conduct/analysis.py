@@ -104,7 +104,7 @@ class Prefilter:
     (emoji) present.
     """
 
-    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks", "min_words", "_short", "_ascii_mark_re")
+    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks", "min_words", "_short", "_ascii_mark_re", "_always")
 
     def __init__(
         self,
@@ -115,6 +115,8 @@ class Prefilter:
     ) -> None:
         self.rules = rules
         self.keys = frozenset(rules)
+        # the trigger words that are enough alone (no companions needed)
+        self._always = frozenset(w for w, need in rules.items() if need is None)
         self.gate = gate
         self.marks = marks or {}
         # an all-ASCII message can hold only the ASCII marks (";)"), most hold none
@@ -194,43 +196,34 @@ class Prefilter:
                 if "*" in tok:
                     return True  # a wildcard inside a word (f*ck): always analysed
                 found.append(tok.translate(_LEET))
+        # the trigger words present, found once (a list holds the same words as its set)
+        hits = self.keys.intersection(found)
+        if hits and self._matches(hits, found):
+            return True
+        if not _SPACED_LETTERS.isdisjoint(found) and _SPACED_ASCII_RE.search(low) is not None:
+            return True
         gate = self.gate
         if gate is None or len(found) < self._short:
-            # too few words for the gate (the set of them is no larger than the list):
-            # only a trigger word or spaced-out letters can make it a candidate
-            if self.keys.isdisjoint(found):
-                return not _SPACED_LETTERS.isdisjoint(found) and _SPACED_ASCII_RE.search(low) is not None
-            words = set(found)
-            return self._matches(words) or (
-                not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None
-            )
+            # too few words for the gate (the set of them is no larger than the list)
+            return False
         words = set(found)
-        if not self.keys.isdisjoint(words) and self._matches(words):
-            return True
-        if not _SPACED_LETTERS.isdisjoint(words) and _SPACED_ASCII_RE.search(low) is not None:
-            return True
         if len(words) < self._short:
             return False
         if self.marks and (not low.isascii() or (self._ascii_mark_re is not None and self._ascii_mark_re.search(low))):
             words.update(mark_words(low, self.marks))
         return gate(words)
 
-    def _matches(self, words: set[str]) -> bool:
-        hits = self.keys & words
-        if not hits:
-            return False
+    def _matches(self, hits: frozenset[str], found: list[str]) -> bool:
+        """Whether a trigger in ``hits`` (the trigger words among ``found``) has all the
+        words it needs among ``found``."""
+        if not self._always.isdisjoint(hits):
+            return True  # a word that is enough alone
         rules = self.rules
-        if len(hits) == 1:
-            (t,) = hits
-            need = rules[t]
-            if need is None:
-                return True
-            return any(all(not c.isdisjoint(words) for c in companions) for companions in need)
+        words: set[str] | None = None
         for t in hits:
-            need = rules[t]
-            if need is None:
-                return True
-            for companions in need:
+            for companions in rules[t]:  # type: ignore[union-attr]
+                if words is None:
+                    words = set(found)
                 if all(not c.isdisjoint(words) for c in companions):
                     return True
         return False
@@ -266,7 +259,7 @@ class Analysis:
 
     __slots__ = (
         "text_len", "toks", "starts", "ends", "sentence", "clause", "in_quote", "negated", "cue_at",
-        "lex", "groups", "quote_spans", "dropped", "marks", "_edges",
+        "lex", "groups", "quote_spans", "dropped", "marks", "_edges", "word_feats",
     )
 
     def __init__(self) -> None:
@@ -289,6 +282,8 @@ class Analysis:
         # cue classes present through a mark (an emoji) rather than a word
         self.marks: frozenset[str] = frozenset()
         self._edges: dict[tuple[str, int], frozenset[int]] = {}
+        # the classifiers' word features, once built (see ..features._word_feats)
+        self.word_feats: tuple[list[str], list[str], list[str]] | None = None
 
     # -- small queries ---------------------------------------------------------------
     def has(self, cls: str) -> bool:
@@ -379,12 +374,15 @@ def tokenize(
     starts: list[int] = []
     ends: list[int] = []
     for m in TOKEN_RE.finditer(low):
-        norm = _normalise_token(m.group(), wildcard)
-        if norm is None:
-            continue
-        toks.append(norm)
-        starts.append(m.start())
-        ends.append(m.end())
+        tok = m.group()
+        if not tok.isalpha():  # (a plain word is its own normal form)
+            tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
+            if tok is None:
+                continue
+        toks.append(tok)
+        a, b = m.span()
+        starts.append(a)
+        ends.append(b)
     if _SPACED_RE.search(low):
         toks, starts, ends = _merge_spaced(low, toks, starts, ends, known)
     if known is not None and anchors is not None:
@@ -431,34 +429,78 @@ def _merge_spaced(
     return out_t, out_s, out_e
 
 
+# Remembered splits of run-together words, per (known, anchors) pair of containers: a
+# word's split depends only on the word and those two (the result is the same either way).
+_SPLIT_MEMO: dict[tuple[int, int], tuple[Container[str], Container[str], dict[str, tuple[str, str] | None]]] = {}
+_SPLIT_MEMO_LIMIT = 50_000
+_MISSING = object()
+
+
+def _split_memo(known: Container[str], anchors: Container[str]) -> dict[str, tuple[str, str] | None]:
+    key = (id(known), id(anchors))
+    got = _SPLIT_MEMO.get(key)
+    if got is None or got[0] is not known or got[1] is not anchors:
+        if len(_SPLIT_MEMO) >= 8:
+            _SPLIT_MEMO.clear()
+        got = (known, anchors, {})
+        _SPLIT_MEMO[key] = got  # holding the containers keeps their ids from being reused
+    return got[2]
+
+
+def _best_split(t: str, known: Container[str], anchors: Container[str]) -> tuple[str, str] | None:
+    """The two known halves of ``t`` (one a derogatory cue or lexicon word) with the
+    longest shorter half, or None."""
+    if not t.isalpha():
+        return None
+    best = None
+    for k in range(2, len(t) - 1):
+        a, b = t[:k], t[k:]
+        if a in known and b in known and (a in anchors or b in anchors):
+            score = min(len(a), len(b))
+            if best is None or score > best[0]:
+                best = (score, a, b)
+    return None if best is None else (best[1], best[2])
+
+
 def _split_compounds(
     toks: list[str], starts: list[int], ends: list[int], known: Container[str], anchors: Container[str]
 ) -> tuple[list[str], list[int], list[int]]:
     """Split run-together words ("stabthose", "absolutefilth") when both halves are known
     words and one is a derogatory cue or lexicon word (so "translate" stays whole); both
     parts keep the whole token's span."""
-    if not any(len(t) >= 5 and t not in known for t in toks):
+    memo: dict[str, tuple[str, str] | None] | None = None
+    splits: list[tuple[int, tuple[str, str]]] = []
+    for k, t in enumerate(toks):
+        if len(t) < 5 or t in known:
+            continue
+        if memo is None:
+            memo = _split_memo(known, anchors)
+        parts = memo.get(t, _MISSING)
+        if parts is _MISSING:
+            parts = _best_split(t, known, anchors)
+            if len(memo) >= _SPLIT_MEMO_LIMIT:
+                memo.clear()
+            memo[t] = parts  # type: ignore[assignment]
+        if parts is not None:
+            splits.append((k, parts))  # type: ignore[arg-type]
+    if not splits:
         return toks, starts, ends
     out_t: list[str] = []
     out_s: list[int] = []
     out_e: list[int] = []
-    for t, s, e in zip(toks, starts, ends):
-        if len(t) >= 5 and t.isalpha() and t not in known:
-            best = None
-            for k in range(2, len(t) - 1):
-                a, b = t[:k], t[k:]
-                if a in known and b in known and (a in anchors or b in anchors):
-                    score = min(len(a), len(b))
-                    if best is None or score > best[0]:
-                        best = (score, a, b)
-            if best is not None:
-                out_t.extend((best[1], best[2]))
-                out_s.extend((s, s))
-                out_e.extend((e, e))
-                continue
-        out_t.append(t)
-        out_s.append(s)
-        out_e.append(e)
+    done = 0
+    for k, (a, b) in splits:
+        out_t.extend(toks[done:k])
+        out_s.extend(starts[done:k])
+        out_e.extend(ends[done:k])
+        s, e = starts[k], ends[k]
+        out_t.extend((a, b))
+        out_s.extend((s, s))
+        out_e.extend((e, e))
+        done = k + 1
+    out_t.extend(toks[done:])
+    out_s.extend(starts[done:])
+    out_e.extend(ends[done:])
     return out_t, out_s, out_e
 
 
@@ -496,7 +538,9 @@ def analyse(
     sid = cid = 0
     for k in range(1, n):
         gap = low[ends[k - 1] : starts[k]]
-        if gap and not gap.isspace():
+        if gap == " ":
+            pass  # the usual gap: no break
+        elif gap and not gap.isspace():
             if any(c in _SENTENCE_BREAK for c in gap):
                 sid += 1
                 cid += 1
@@ -541,9 +585,11 @@ def analyse(
     # Possessive forms ("woman's") were normalised above, so single-token cues are plain
     # set look-ups.
     token_cues = lexicon.token_cues
-    for k in range(n):
-        for cls in token_cues.get(toks[k], ()):
-            cue_at.setdefault(cls, []).append((k, k + 1))
+    for k, tok in enumerate(toks):
+        found = token_cues.get(tok)
+        if found:
+            for cls in found:
+                cue_at.setdefault(cls, []).append((k, k + 1))
     an.cue_at = cue_at
     if lexicon.marks:
         an.marks = frozenset(cls for cls, chars in lexicon.marks.items() if any(c in view for c in chars))

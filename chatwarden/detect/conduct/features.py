@@ -76,6 +76,22 @@ def token_views(an: Analysis) -> list[str]:
     return toks
 
 
+def _word_feats(an: Analysis) -> tuple[list[str], list[str], list[str]]:
+    """(placeholder view of the tokens, their ``w:``/``n:`` features, the ``b:`` bigram
+    features), built once per analysis and shared by the two classifiers (read only)."""
+    got = an.word_feats
+    if got is None:
+        toks = token_views(an)
+        negated = an.negated
+        uni = [("n:" if neg else "w:") + t for t, neg in zip(toks, negated)]
+        sentence = an.sentence
+        bi = [
+            "b:" + toks[k - 1] + " " + toks[k] for k in range(1, len(toks)) if sentence[k] == sentence[k - 1]
+        ]
+        got = an.word_feats = (toks, uni, bi)
+    return got
+
+
 def topic_stance(an: Analysis, lexicon: Lexicon) -> tuple[list[str], list[str]]:
     """The topic classes (``topic_*`` in cues.yaml) and stance classes (``stance_*``) a
     message holds, by their short names; a stance whose every word is negated is named with
@@ -172,13 +188,8 @@ def implicit_extract(an: Analysis, lexicon: Lexicon, context: list[str] | None =
     """Features of the implicit-misconduct classifier: word unigrams (``w:``/``n:``) and
     bigrams (``b:``) over the placeholder view, and the context, topic and stance features;
     no character n-grams (that model judges what is said, not how a word is spelt)."""
-    toks = token_views(an)
-    negated = an.negated
-    feats = [("n:" if negated[k] else "w:") + t for k, t in enumerate(toks)]
-    sentence = an.sentence
-    for k in range(1, len(toks)):
-        if sentence[k] == sentence[k - 1]:
-            feats.append("b:" + toks[k - 1] + " " + toks[k])
+    _toks, uni, bi = _word_feats(an)
+    feats = uni + bi
     feats.extend(context if context is not None else context_features(an, lexicon))
     return feats
 
@@ -217,17 +228,16 @@ class Scorer:
     def margin(self, an: Analysis, lexicon: Lexicon, context: list[str] | None = None) -> float:
         w = self.weights
         get = w.get
-        toks = token_views(an)
-        negated = an.negated
+        toks, uni, bi = _word_feats(an)
+        memo = self._char_memo
         total = self.bias
-        for k, t in enumerate(toks):
-            total += get(("n:" if negated[k] else "w:") + t, 0.0)
+        for t, f in zip(toks, uni):
+            total += get(f, 0.0)
             if t[0] != "<":
-                total += self._chars(t)
-        sentence = an.sentence
-        for k in range(1, len(toks)):
-            if sentence[k] == sentence[k - 1]:
-                total += get("b:" + toks[k - 1] + " " + toks[k], 0.0)
+                v = memo.get(t)
+                total += v if v is not None else self._chars(t)
+        for f in bi:
+            total += get(f, 0.0)
         for f in context if context is not None else context_features(an, lexicon):
             total += get(f, 0.0)
         return total

@@ -76,12 +76,21 @@ class ImplicitModel:
     thresholds: dict[str, float]
     heads: dict[str, LinearHead]
 
+    _head_vocab: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._head_vocab = frozenset(f for h in self.heads.values() for f in h.weights)
+
     def margin(self, feats: list[str]) -> float:
         return linear_margin(feats, self.weights, self.bias)
 
     def label_scores(self, feats: list[str]) -> list[tuple[float, str]]:
         """(head probability, label), best first (ties: label order)."""
-        return sorted(((sigmoid(h.margin(feats)), label) for label, h in self.heads.items()), key=lambda x: (-x[0], x[1]))
+        # A feature no head weighs adds 0.0 to every head's sum, which changes no sum
+        # (at most the sign of a zero, and sigmoid(-0.0) == sigmoid(0.0)): left out.
+        vocab = self._head_vocab
+        known = [f for f in feats if f in vocab]
+        return sorted(((sigmoid(h.margin(known)), label) for label, h in self.heads.items()), key=lambda x: (-x[0], x[1]))
 
     @property
     def lowest_threshold(self) -> float:
