@@ -27,6 +27,8 @@ _BANG_RE = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CODE_RE = re.compile(r"[a-z]{1,3}[0-9]+")
 # Letters spelled out with single spaces ("w o m e n", "k i l l").
 _SPACED_RE = re.compile(r"(?<!\w)(?:[^\W\d_] ){2,}[^\W\d_](?!\w)")
+# What every match of _SPACED_RE holds (its last two letters), found much faster.
+_SPACED_PRE_RE = re.compile(r" \w \w")
 _SENTENCE_BREAK = frozenset(".!?\n")
 _CLAUSE_BREAK = frozenset(",;:()[]|")
 _DOUBLE_QUOTE_RE = re.compile(r'"[^"]*"')
@@ -104,7 +106,9 @@ class Prefilter:
     (emoji) present.
     """
 
-    __slots__ = ("rules", "keys", "gate", "marks", "ascii_marks", "min_words", "_short", "_ascii_mark_re", "_always")
+    __slots__ = (
+        "rules", "keys", "gate", "marks", "ascii_marks", "min_words", "_short", "_ascii_mark_re", "_always", "_needs",
+    )
 
     def __init__(
         self,
@@ -117,6 +121,13 @@ class Prefilter:
         self.keys = frozenset(rules)
         # the trigger words that are enough alone (no companions needed)
         self._always = frozenset(w for w, need in rules.items() if need is None)
+        # a trigger whose patterns each need one other word of a set needs one word of
+        # their union: a single set look-up (the general case keeps its list)
+        self._needs: dict[str, frozenset[str] | list[tuple[frozenset[str], ...]]] = {
+            w: (frozenset().union(*(c[0] for c in need)) if all(len(c) == 1 for c in need) else need)
+            for w, need in rules.items()
+            if need is not None
+        }
         self.gate = gate
         self.marks = marks or {}
         # an all-ASCII message can hold only the ASCII marks (";)"), most hold none
@@ -218,12 +229,17 @@ class Prefilter:
         words it needs among ``found``."""
         if not self._always.isdisjoint(hits):
             return True  # a word that is enough alone
-        rules = self.rules
+        needs = self._needs
         words: set[str] | None = None
         for t in hits:
-            for companions in rules[t]:  # type: ignore[union-attr]
-                if words is None:
-                    words = set(found)
+            need = needs[t]
+            if type(need) is frozenset:
+                if not need.isdisjoint(found):
+                    return True
+                continue
+            if words is None:
+                words = set(found)
+            for companions in need:
                 if all(not c.isdisjoint(words) for c in companions):
                     return True
         return False
@@ -370,20 +386,32 @@ def tokenize(
     known: Container[str] | None = None,
     anchors: Container[str] | None = None,
 ) -> tuple[list[str], list[int], list[int]]:
-    toks: list[str] = []
+    toks = TOKEN_RE.findall(low)
+    # Offsets without match objects: between two tokens there is no character a token
+    # can start with, so each token's first occurrence from the end of the one before
+    # is where it was matched.
     starts: list[int] = []
     ends: list[int] = []
-    for m in TOKEN_RE.finditer(low):
-        tok = m.group()
-        if not tok.isalpha():  # (a plain word is its own normal form)
-            tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
-            if tok is None:
-                continue
-        toks.append(tok)
-        a, b = m.span()
-        starts.append(a)
-        ends.append(b)
-    if _SPACED_RE.search(low):
+    pos = 0
+    find = low.find
+    for tok in toks:
+        pos = find(tok, pos)
+        starts.append(pos)
+        pos += len(tok)
+        ends.append(pos)
+    if toks and not "".join(toks).isalpha():
+        # some token is not a plain word (a plain word is its own normal form)
+        raw, raw_starts, raw_ends = toks, starts, ends
+        toks, starts, ends = [], [], []
+        for tok, a, b in zip(raw, raw_starts, raw_ends):
+            if not tok.isalpha():
+                tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
+                if tok is None:
+                    continue
+            toks.append(tok)
+            starts.append(a)
+            ends.append(b)
+    if _SPACED_PRE_RE.search(low) is not None and _SPACED_RE.search(low) is not None:
         toks, starts, ends = _merge_spaced(low, toks, starts, ends, known)
     if known is not None and anchors is not None:
         toks, starts, ends = _split_compounds(toks, starts, ends, known, anchors)

@@ -14,7 +14,6 @@ might start.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -189,9 +188,11 @@ class PhraseIndex:
         for tok in pattern.slots[0]:
             self.first.setdefault(tok, []).append(pattern)
 
-    def find(self, toks: list[str]) -> Iterator[tuple[Pattern, int, int]]:
+    def find(self, toks: list[str]) -> list[tuple[Pattern, int, int]]:
+        """Every (pattern, start, end) match in ``toks``, by start and then index order."""
         first = self.first
         n = len(toks)
+        out: list[tuple[Pattern, int, int]] = []
         for i, t in enumerate(toks):
             cands = first.get(t)
             if cands is None:
@@ -201,17 +202,21 @@ class PhraseIndex:
                 size = len(slots)
                 if p.fixed:
                     # the common case: a fixed-length sequence
+                    if size == 1:
+                        out.append((p, i, i + 1))
+                        continue
                     if i + size > n:
                         continue
                     k = 1
                     while k < size and toks[i + k] in slots[k]:
                         k += 1
                     if k == size:
-                        yield p, i, i + size
+                        out.append((p, i, i + size))
                     continue
                 j = p.match_at(toks, i)
                 if j is not None and j > i:
-                    yield p, i, j
+                    out.append((p, i, j))
+        return out
 
 
 @dataclass
