@@ -183,20 +183,37 @@ class PhraseIndex:
     """Patterns keyed by the tokens they may start with."""
 
     first: dict[str, list[Pattern]] = field(default_factory=dict)
+    # first token -> (its patterns, those of them that are not fixed sequences of two or
+    # more tokens, the tokens any of those sequences may go on with); built on first use
+    _plan: dict[str, tuple[list[Pattern], list[Pattern], frozenset[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def add(self, pattern: Pattern) -> None:
         for tok in pattern.slots[0]:
             self.first.setdefault(tok, []).append(pattern)
+        self._plan = None
+
+    def _build_plan(self) -> dict[str, tuple[list[Pattern], list[Pattern], frozenset[str]]]:
+        plan = {}
+        for tok, patterns in self.first.items():
+            seqs = [p for p in patterns if p.fixed and len(p.slots) >= 2]
+            rest = [p for p in patterns if not (p.fixed and len(p.slots) >= 2)]
+            plan[tok] = (patterns, rest, frozenset().union(*(p.slots[1] for p in seqs)))
+        self._plan = plan
+        return plan
 
     def find(self, toks: list[str]) -> list[tuple[Pattern, int, int]]:
         """Every (pattern, start, end) match in ``toks``, by start and then index order."""
-        first = self.first
+        plan = self._plan if self._plan is not None else self._build_plan()
         n = len(toks)
         out: list[tuple[Pattern, int, int]] = []
         for i, t in enumerate(toks):
-            cands = first.get(t)
-            if cands is None:
+            got = plan.get(t)
+            if got is None:
                 continue
+            # when the next token goes on no sequence, only the other patterns can match
+            cands = got[0] if i + 1 < n and toks[i + 1] in got[2] else got[1]
             for p in cands:
                 slots = p.slots
                 size = len(slots)
