@@ -265,6 +265,21 @@ def _any_of(chars: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(c) for c in sorted(chars, key=lambda c: (-len(c), c))))
 
 
+_ASCII_MARKS: dict[int, tuple[dict[str, tuple[str, ...]], re.Pattern[str] | None]] = {}
+
+
+def _has_ascii_mark(view: str, marks: dict[str, tuple[str, ...]]) -> bool:
+    """Whether any ASCII mark of ``marks`` is in ``view`` (all an ASCII text can hold)."""
+    got = _ASCII_MARKS.get(id(marks))
+    if got is None or got[0] is not marks:
+        if len(_ASCII_MARKS) >= 8:
+            _ASCII_MARKS.clear()
+        # holding ``marks`` keeps its id from being reused
+        got = (marks, _any_of(tuple(c for chars in marks.values() for c in chars if c.isascii())))
+        _ASCII_MARKS[id(marks)] = got
+    return got[1] is not None and got[1].search(view) is not None
+
+
 def mark_words(low: str, marks: dict[str, tuple[str, ...]]) -> list[str]:
     """``<class>`` for each mark class (emoji, see cues.yaml ``marks``) present in ``low``."""
     return ["<" + cls + ">" for cls, chars in marks.items() if any(c in low for c in chars)]
@@ -619,8 +634,9 @@ def analyse(
             for cls in found:
                 cue_at.setdefault(cls, []).append((k, k + 1))
     an.cue_at = cue_at
-    if lexicon.marks:
-        an.marks = frozenset(cls for cls, chars in lexicon.marks.items() if any(c in view for c in chars))
+    marks = lexicon.marks
+    if marks and (not view.isascii() or _has_ascii_mark(view, marks)):
+        an.marks = frozenset(cls for cls, chars in marks.items() if any(c in view for c in chars))
 
     # Negation scope: a negator covers the next few tokens of its clause ("no"/"never"
     # cover the rest of the clause); a negated auxiliary followed by a subject pronoun opens

@@ -498,13 +498,14 @@ def _offending_spans(an: Analysis, groups: list[tuple[Group, int, int]]) -> list
     terms ("lexicon"), swearing aimed at someone ("fuck all ...": "directed") and denied
     praise ("never attractive", "not worth": "denied"), except words inside a phrase that
     names or condemns abuse ("hate crime", "hate like ...")."""
-    naming = [s for cls in NAMING_CLASSES for s in an.spans(cls) if s[1] - s[0] > 1]
+    cue_at = an.cue_at
+    naming = [s for cls in NAMING_CLASSES for s in cue_at.get(cls, ()) if s[1] - s[0] > 1]
     toks = an.toks
     n = len(toks)
     spans: list[tuple[int, int, str]] = []
     for cls in OFFENDING_CLASSES:
-        for a, b in an.spans(cls):
-            if any(x <= a and b <= y for x, y in naming):
+        for a, b in cue_at.get(cls, ()):
+            if naming and any(x <= a and b <= y for x, y in naming):
                 continue
             spans.append((a, b, cls))
     group_starts = {i for _g, i, _j in groups}

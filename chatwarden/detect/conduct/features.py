@@ -108,18 +108,28 @@ def topic_stance(an: Analysis, lexicon: Lexicon) -> tuple[list[str], list[str]]:
     return topics, stances
 
 
+# cue class -> (its feature, its feature when negated); context class -> its feature
+_CUE_FEATS = {cls: ("#" + code, "#" + code + "n") for cls, code in _CUE_CODES.items()}
+_CONTEXT_FEATS = tuple((cls, "#" + code) for cls, code in _CONTEXT_CODES.items())
+
+
 def context_features(an: Analysis, lexicon: Lexicon) -> list[str]:
     feats: set[str] = set()
     negated = an.negated
-    for cls, code in _CUE_CODES.items():
-        for a, _b in an.spans(cls):
-            feats.add("#" + code + ("n" if negated[a] else ""))
+    cue_at = an.cue_at
+    for cls, pair in _CUE_FEATS.items():
+        spans = cue_at.get(cls)
+        if spans:
+            for a, _b in spans:
+                feats.add(pair[1] if negated[a] else pair[0])
     offending = False
     quoted_offending = False
+    in_quote = an.in_quote
     for cls in OFFENDING_CLASSES:
-        for a, _b in an.spans(cls):
+        spans = cue_at.get(cls)
+        if spans:
             offending = True
-            if an.in_quote[a]:
+            if not quoted_offending and any(in_quote[a] for a, _b in spans):
                 quoted_offending = True
     for entry, i, j in an.lex:
         if entry.is_profanity:
@@ -139,9 +149,9 @@ def context_features(an: Analysis, lexicon: Lexicon) -> list[str]:
         feats.add("#Q")
     if quoted_offending:
         feats.add("#Qo")
-    for cls, code in _CONTEXT_CODES.items():
-        if an.has(cls):
-            feats.add("#" + code)
+    for cls, feat in _CONTEXT_FEATS:
+        if cls in cue_at:
+            feats.add(feat)
     has_group = any(g.protected for g, _i, _j in an.groups)
     has_public = any(not g.protected for g, _i, _j in an.groups)
     topics, stances = topic_stance(an, lexicon)
