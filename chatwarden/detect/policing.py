@@ -21,7 +21,10 @@ the file strictly (unknown keys, unknown labels or macros, bad regexes, upper-ca
 in patterns that run on lower-cased text and duplicate ids are all reported at once with
 ``file:line``) and builds one prefilter for the whole file: a trie-shaped regex of every
 trigger, run once per message on a lower-cased copy.  Only the rules whose triggers occur
-are then tried, so a message with none of the words costs one regex scan.
+are then tried, so a message with none of the words costs one regex scan.  Each rule's
+required strings (``needs``, see :mod:`chatwarden.detect.literals`) are looked for before its
+pattern runs, except where a trigger text found already holds one; :meth:`RuleSet.plan`
+remembers that list for each set of trigger texts met.
 
 A message gets at most one hit per label, from the best-scored rule that matches.  The
 allowed-use labels (``arrange.*``) give way (``yield_to``) when the same message carries
@@ -67,6 +70,7 @@ SCOPES = ("sentence", "message")
 CONTEXT_STEP = 0.05
 CONTEXT_MAX = 0.10
 SCORE_CAP = 0.99
+PLAN_CACHE = 4096  # trigger-text sets whose plan a rule set remembers (RuleSet.plan)
 NEEDS_LOOP = 6  # up to this many required strings are looked for one by one, more with one expression
 
 _MACRO = re.compile(r"(?<!\(\?)(?<!\(\?P)<([a-z_][a-z0-9_]*)>")  # not (?<...) or (?P<...>
@@ -114,6 +118,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
     trigger: re.Pattern[str]
     by_trigger: Mapping[str, tuple[Rule, ...]]
+    # The plan (see :meth:`plan`) of each set of two or more trigger texts met, at most
+    # PLAN_CACHE of them (emptied when full).
+    plans: dict[frozenset[str], tuple[tuple[Rule, Any], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False, hash=False)
+    # The plan of each single trigger text met (at most one per text of ``by_trigger``).
+    singles: dict[str, tuple[tuple[Rule, Any], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False, hash=False)
 
     def candidates(self, lowered: str) -> list[Rule]:
         """Rules whose triggers occur in ``lowered`` (a lower-cased text), in evaluation
@@ -129,6 +140,40 @@ class RuleSet:
             for r in by[t]:
                 seen[r.order] = r
         return [seen[k] for k in sorted(seen)]
+
+    def plan(self, found: list[str]) -> tuple[tuple[Rule, Any], ...]:
+        """The candidate rules for ``found`` (what :attr:`trigger` returned for a text,
+        not empty), in evaluation order, each with the pre-check still worth making: the
+        rule's ``needs`` (a tuple of strings or, where there are many, ``needs_any``), or
+        None where it has none or where a trigger text found contains one of its strings
+        (that text occurs in the lower-cased text, so the check would pass)."""
+        plans, singles = self.plans, self.singles
+        if len(found) == 1:
+            plan = singles.get(found[0])
+            return plan if plan is not None else self._single(found[0])
+        key = frozenset(found)
+        plan = plans.get(key)
+        if plan is not None:
+            return plan
+        single = self._single
+        seen: dict[int, tuple[Rule, Any]] = {}
+        for t in key:
+            p = singles.get(t)
+            for entry in p if p is not None else single(t):
+                if entry[1] is None or entry[0].order not in seen:
+                    seen[entry[0].order] = entry
+        plan = tuple(seen[k] for k in sorted(seen))
+        if len(plans) >= PLAN_CACHE:
+            plans.clear()
+        plans[key] = plan
+        return plan
+
+    def _single(self, text: str) -> tuple[tuple[Rule, Any], ...]:
+        """The plan of the one trigger text ``text`` (remembered in :attr:`singles`)."""
+        plan = tuple((r, None if r.needs is None or any(n in text for n in r.needs) else (r.needs_any or r.needs))
+                     for r in self.by_trigger[text])
+        self.singles[text] = plan
+        return plan
 
 
 # --------------------------------------------------------------------------------------
@@ -385,19 +430,19 @@ def scan_rules(ruleset: RuleSet, text: str) -> list[Hit]:
     allows).  Rules that ``yield_to`` a label found in the text are skipped."""
     view = text if text.isascii() else detection_view(text)
     low = view.lower()
-    candidates = ruleset.candidates(low)
-    if not candidates:
+    found_texts = ruleset.trigger.findall(low)
+    if not found_texts:
         return []
+    plan = ruleset.plan(found_texts)
     if len(low) != len(view):  # a few characters change length when lower-cased
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
     hits: list[Hit] = []
     found: set[str] = set()
     ascii_text = None
-    for rule in candidates:
+    for rule, test in plan:
         if rule.label in found or (rule.yield_to and not rule.yield_to.isdisjoint(found)):
             continue
-        needs = rule.needs
-        if needs is not None:
+        if test is not None:  # the pattern cannot match unless one of the rule's strings is here
             if rule.cased:
                 if ascii_text is None:
                     ascii_text = view.isascii()
@@ -405,15 +450,14 @@ def scan_rules(ruleset: RuleSet, text: str) -> list[Hit]:
             else:
                 usable = True
             if usable:
-                if rule.needs_any is not None:
-                    if rule.needs_any.search(low) is None:
-                        continue  # the pattern cannot match: none of its required strings is here
-                else:
-                    for s in needs:
+                if test.__class__ is tuple:
+                    for s in test:
                         if s in low:
                             break
                     else:
-                        continue  # likewise
+                        continue
+                elif test.search(low) is None:
+                    continue
         target = view if rule.cased else low
         for m in rule.pattern.finditer(target):
             start, end = m.span()

@@ -305,3 +305,64 @@ def test_trigger_regex_finds_overlapping_triggers() -> None:
     rx = trigger_regex({"up for", "for sale"}, ())
     assert rx.findall("my golf is up for sale") == ["up for", "for sale"]
     assert "personal.selling" in labels_of("My Golf's up for sale, 60k miles, full service history")
+
+
+# ----------------------------------------------------------------------------- scan plan
+
+PLAN_TEXTS = [
+    "the pnc shows him wanted, statement attached",
+    "can we have a quick call at 2 about the rota",
+    "custody image of the male and the pnc printout <media omitted>",
+    "briefing moved to 0700 tomorrow, bring your statements",
+    "nothing to see here",
+]
+
+
+@pytest.mark.parametrize("text", PLAN_TEXTS)
+def test_plan_is_the_candidates_with_only_needed_pre_checks(text: str) -> None:
+    rs = DET.rules
+    low = text.lower()
+    found = rs.trigger.findall(low)
+    if not found:
+        assert rs.candidates(low) == []
+        return
+    plan = rs.plan(found)
+    assert [r for r, _ in plan] == list(rs.candidates(low))
+    assert rs.plan(found) is plan  # remembered
+    for rule, test in plan:
+        if rule.needs is None:
+            assert test is None
+        elif test is None:  # skipped only where a trigger text found holds a required string
+            assert any(n in t for t in found for n in rule.needs), rule.id
+        else:
+            assert test in (rule.needs, rule.needs_any)
+
+
+def test_plan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatwarden.detect import policing
+
+    rule = GOOD_RULE.replace("triggers: [pnc]", "triggers: [pnc, shows, record]")
+    rs = compile_rules(_file(rule), "t.yaml", frozenset({"pnc.record"}), "policing")
+    monkeypatch.setattr(policing, "PLAN_CACHE", 1)
+    one = rs.plan(rs.trigger.findall("pnc shows"))
+    two = rs.plan(rs.trigger.findall("pnc record"))  # the first set is dropped
+    assert list(rs.plans) == [frozenset({"pnc", "record"})] and [r for r, _ in one] == [r for r, _ in two]
+    assert set(rs.singles) == {"pnc", "shows", "record"}
+    assert policing.scan_rules(rs, "the PNC shows it")[0].pattern == "pnc.test"
+
+
+def test_scan_equals_scan_without_any_pre_check() -> None:
+    # The pre-checks only skip patterns that cannot match: the hits are those of every
+    # candidate's pattern run on every text (the rule examples and the texts above).
+    import dataclasses
+
+    from chatwarden.detect.policing import RuleSet, scan_rules
+
+    rs = DET.rules
+    plain_rules = {r.id: dataclasses.replace(r, needs=None, needs_any=None) for r in rs.rules}
+    plain = RuleSet(rs.version, tuple(plain_rules[r.id] for r in rs.rules), rs.trigger,
+                    {t: tuple(plain_rules[r.id] for r in rules) for t, rules in rs.by_trigger.items()})
+    texts = PLAN_TEXTS + [t for r in rs.rules for t in (*r.match_examples, *r.no_match_examples)]
+    for text in texts:
+        assert scan_rules(rs, text) == scan_rules(plain, text)
+        assert scan_rules(rs, text.upper() + " İ") == scan_rules(plain, text.upper() + " İ")
