@@ -31,6 +31,8 @@ _SPACED_RE = re.compile(r"(?<!\w)(?:[^\W\d_] ){2,}[^\W\d_](?!\w)")
 _SPACED_PRE_RE = re.compile(r" \w \w")
 _SENTENCE_BREAK = frozenset(".!?\n")
 _CLAUSE_BREAK = frozenset(",;:()[]|")
+# Any character that can break a sentence or a clause, or a spaced dash.
+_BREAK_RE = re.compile(r"[.!?\n,;:()\[\]|]| - ")
 _DOUBLE_QUOTE_RE = re.compile(r'"[^"]*"')
 _SINGLE_QUOTE_RE = re.compile(r"(?:^|(?<=[\s(\[:,]))'[^'\n]{2,}?'(?=$|[\s.,;:!?)\]])")
 # Possessive 's is dropped for look-ups, except after words where 's means "is"/"us".
@@ -359,6 +361,12 @@ class Analysis:
         return any(self.sentence[a] == s for a, _ in self.cue_at.get(cls, ()))
 
 
+# Normal forms of tokens without a wildcard (a pure function of the token).
+_NORM_MEMO: dict[str, str | None] = {}
+_NORM_MEMO_LIMIT = 50_000
+_MISSING = object()
+
+
 def _normalise_token(tok: str, wildcard: Callable[[str], str | None]) -> str | None:
     if tok.isalpha():
         return tok
@@ -371,7 +379,7 @@ def _normalise_token(tok: str, wildcard: Callable[[str], str | None]) -> str | N
             tok = resolved if resolved is not None else core
         else:
             tok = core
-    if tok[0].isalpha() and any(c in _LEET_CHARS for c in tok) and _CODE_RE.fullmatch(tok) is None:
+    if tok[0].isalpha() and not _LEET_CHARS.isdisjoint(tok) and _CODE_RE.fullmatch(tok) is None:
         letters = sum(1 for c in tok if c.isalpha())
         if letters >= 2:
             tok = tok.translate(_LEET)
@@ -418,9 +426,20 @@ def tokenize(
         # some token is not a plain word (a plain word is its own normal form)
         raw, raw_starts, raw_ends = toks, starts, ends
         toks, starts, ends = [], [], []
+        memo = _NORM_MEMO
         for tok, a, b in zip(raw, raw_starts, raw_ends):
             if not tok.isalpha():
-                tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
+                if "*" in tok:
+                    tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
+                else:
+                    # without a wildcard the normal form depends on the token alone
+                    norm = memo.get(tok, _MISSING)
+                    if norm is _MISSING:
+                        norm = _normalise_token(tok, wildcard)
+                        if len(memo) >= _NORM_MEMO_LIMIT:
+                            memo.clear()
+                        memo[tok] = norm
+                    tok = norm  # type: ignore[assignment]
                 if tok is None:
                     continue
             toks.append(tok)
@@ -476,7 +495,6 @@ def _merge_spaced(
 # word's split depends only on the word and those two (the result is the same either way).
 _SPLIT_MEMO: dict[tuple[int, int], tuple[Container[str], Container[str], dict[str, tuple[str, str] | None]]] = {}
 _SPLIT_MEMO_LIMIT = 50_000
-_MISSING = object()
 
 
 def _split_memo(known: Container[str], anchors: Container[str]) -> dict[str, tuple[str, str] | None]:
@@ -554,6 +572,31 @@ def _quote_spans(view: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _breaks(
+    low: str, toks: list[str], starts: list[int], ends: list[int], scope_breakers: Container[str],
+    sentence: list[int], clause: list[int],
+) -> None:
+    """Fill in each token's sentence and clause number from the text between tokens."""
+    sid = cid = 0
+    for k in range(1, len(toks)):
+        gap = low[ends[k - 1] : starts[k]]
+        if gap == " ":
+            pass  # the usual gap: no break
+        elif gap and not gap.isspace():
+            if any(c in _SENTENCE_BREAK for c in gap):
+                sid += 1
+                cid += 1
+            elif any(c in _CLAUSE_BREAK for c in gap) or " - " in gap:
+                cid += 1
+        elif "\n" in gap:
+            sid += 1
+            cid += 1
+        if toks[k] in scope_breakers:
+            cid += 1
+        sentence[k] = sid
+        clause[k] = cid
+
+
 def analyse(
     text: str,
     lexicon: Lexicon,
@@ -578,24 +621,17 @@ def analyse(
     # Sentences and clauses.
     sentence = [0] * n
     clause = [0] * n
-    sid = cid = 0
-    for k in range(1, n):
-        gap = low[ends[k - 1] : starts[k]]
-        if gap == " ":
-            pass  # the usual gap: no break
-        elif gap and not gap.isspace():
-            if any(c in _SENTENCE_BREAK for c in gap):
-                sid += 1
-                cid += 1
-            elif any(c in _CLAUSE_BREAK for c in gap) or " - " in gap:
-                cid += 1
-        elif "\n" in gap:
-            sid += 1
-            cid += 1
-        if toks[k] in scope_breakers:
-            cid += 1
-        sentence[k] = sid
-        clause[k] = cid
+    if _BREAK_RE.search(low) is None:
+        # no break character anywhere (none is ever part of a token): one sentence,
+        # clauses split by scope breakers alone
+        if not scope_breakers.isdisjoint(toks):
+            cid = 0
+            for k in range(1, n):
+                if toks[k] in scope_breakers:
+                    cid += 1
+                clause[k] = cid
+    else:
+        _breaks(low, toks, starts, ends, scope_breakers, sentence, clause)
     an.sentence, an.clause = sentence, clause
 
     # Quotes.
