@@ -123,13 +123,9 @@ class Prefilter:
         self.keys = frozenset(rules)
         # the trigger words that are enough alone (no companions needed)
         self._always = frozenset(w for w, need in rules.items() if need is None)
-        # a trigger whose patterns each need one other word of a set needs one word of
-        # their union: a single set look-up (the general case keeps its list)
-        self._needs: dict[str, frozenset[str] | list[tuple[frozenset[str], ...]]] = {
-            w: (frozenset().union(*(c[0] for c in need)) if all(len(c) == 1 for c in need) else need)
-            for w, need in rules.items()
-            if need is not None
-        }
+        # what each other trigger needs: the patterns that need one word of a single set
+        # need one word of their union (one set look-up); the others keep their sets
+        self._needs = {w: _compile_need(need) for w, need in rules.items() if need is not None}
         self.gate = gate
         self.marks = marks or {}
         # an all-ASCII message can hold only the ASCII marks (";)"), most hold none
@@ -239,12 +235,31 @@ class Prefilter:
                 if not need.isdisjoint(found):
                     return True
                 continue
+            union, multi = need
+            if union is not None and not union.isdisjoint(found):
+                return True
             if words is None:
                 words = set(found)
-            for companions in need:
-                if all(not c.isdisjoint(words) for c in companions):
-                    return True
+            for companions in multi:
+                for c in companions:
+                    if c.isdisjoint(words):
+                        break
+                else:
+                    return True  # every set has a word in the message
         return False
+
+
+def _compile_need(
+    need: list[tuple[frozenset[str], ...]],
+) -> frozenset[str] | tuple[frozenset[str] | None, tuple[tuple[frozenset[str], ...], ...]]:
+    """A trigger's companion rules for :meth:`Prefilter._matches`: the union of the
+    one-set rules alone when there are no others, else (that union or None, the others)."""
+    singles = [c[0] for c in need if len(c) == 1]
+    multi = tuple(c for c in need if len(c) != 1)
+    union = frozenset().union(*singles) if singles else None
+    if not multi:
+        return union if union is not None else frozenset()
+    return union, multi
 
 
 def prefilter_words(low: str) -> set[str] | None:
