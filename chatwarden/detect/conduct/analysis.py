@@ -439,27 +439,26 @@ def tokenize(
         ends.append(pos)
     if toks and not "".join(toks).isalpha():
         # some token is not a plain word (a plain word is its own normal form)
-        raw, raw_starts, raw_ends = toks, starts, ends
-        toks, starts, ends = [], [], []
         memo = _NORM_MEMO
-        for tok, a, b in zip(raw, raw_starts, raw_ends):
-            if not tok.isalpha():
-                if "*" in tok:
-                    tok = _normalise_token(tok, wildcard)  # type: ignore[assignment]
-                else:
-                    # without a wildcard the normal form depends on the token alone
-                    norm = memo.get(tok, _MISSING)
-                    if norm is _MISSING:
-                        norm = _normalise_token(tok, wildcard)
-                        if len(memo) >= _NORM_MEMO_LIMIT:
-                            memo.clear()
-                        memo[tok] = norm
-                    tok = norm  # type: ignore[assignment]
-                if tok is None:
-                    continue
-            toks.append(tok)
-            starts.append(a)
-            ends.append(b)
+        dropped: list[int] = []
+        for k in [k for k, tok in enumerate(toks) if not tok.isalpha()]:
+            tok = toks[k]
+            if "*" in tok:
+                norm = _normalise_token(tok, wildcard)
+            else:
+                # without a wildcard the normal form depends on the token alone
+                norm = memo.get(tok, _MISSING)  # type: ignore[assignment]
+                if norm is _MISSING:
+                    norm = _normalise_token(tok, wildcard)
+                    if len(memo) >= _NORM_MEMO_LIMIT:
+                        memo.clear()
+                    memo[tok] = norm
+            if norm is None:
+                dropped.append(k)
+            else:
+                toks[k] = norm
+        for k in reversed(dropped):
+            del toks[k], starts[k], ends[k]
     if _SPACED_PRE_RE.search(low) is not None and _SPACED_RE.search(low) is not None:
         toks, starts, ends = _merge_spaced(low, toks, starts, ends, known)
     if known is not None and anchors is not None:
