@@ -580,8 +580,9 @@ def _split_compounds(
 
 
 def _quote_spans(view: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in _DOUBLE_QUOTE_RE.finditer(view)]
-    if "'" in view:
+    # each pattern needs two of its quote marks (one apostrophe, as in "don't", is none)
+    spans = [(m.start(), m.end()) for m in _DOUBLE_QUOTE_RE.finditer(view)] if view.count('"') >= 2 else []
+    if view.count("'") >= 2:
         spans.extend((m.start(), m.end()) for m in _SINGLE_QUOTE_RE.finditer(view))
     return spans
 
