@@ -233,7 +233,7 @@ def write_doc(results: list[dict], n: int, batch: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=40_000)
-    ap.add_argument("--batch", type=int, default=2000, help="monitor_batch (default: the shipped default, 2000)")
+    ap.add_argument("--batch", type=int, default=4000, help="monitor_batch (default: the shipped default, 4000)")
     ap.add_argument("--detectors", action="append",
                     help="detector set (comma-separated; '' = all registered); repeatable")
     ap.add_argument("--consumers", default="1,2")

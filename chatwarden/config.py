@@ -56,7 +56,7 @@ class Settings:
     intake: str = "redis"  # redis | kafka
     stream_timezone: str = "Europe/London"
     stream_detectors: tuple[str, ...] = ()  # empty = every registered detector
-    monitor_batch: int = 2000
+    monitor_batch: int = 4000
     monitor_block_ms: int = 1000
     monitor_claim_idle_seconds: int = 60
     monitor_max_deliveries: int = 5
