@@ -219,8 +219,6 @@ class _TextDetection:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.running: deque[Future] = deque()
-        self.here = 0  # batches detected in this process although workers exist
-        self.sent = 0
 
     @property
     def depth(self) -> int:
@@ -238,9 +236,7 @@ class _TextDetection:
             if len(self.running) < 2 * self.workers:
                 future = self.pool.submit(_worker_text_findings, *_probe_lists(messages))
                 self.running.append(future)
-                self.sent += 1
                 return future
-            self.here += 1
         done: Future = Future()
         done.set_result(self.engine.text_findings(messages))
         return done
