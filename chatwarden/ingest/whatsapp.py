@@ -317,75 +317,42 @@ class WhatsAppParser:
 
     @staticmethod
     def _recover_hidden_keys(parts: list, generic: re.Pattern[str]) -> list:
-        """:meth:`_recover_hidden` for the parts of :meth:`_scan_chunks`."""
+        """:meth:`_recover_hidden` for the parts of :meth:`_scan_chunks`: each recovered
+        header gives ``date, key, line`` and its own line is left empty."""
         hidden = _HIDDEN_CANDIDATE.search
         multi = [i for i in compress(range(4, len(parts), 4), parts[4::4]) if hidden(parts[i])]
-        out: list | None = None
-        for i in reversed(multi):
-            lines = parts[i].split("\n")  # lines[0] == "": "more" starts with a newline
-            pieces: list[str | None] = []
-            start = 0
-            for j in range(1, len(lines)):
-                text = lines[j]
-                if not text or not (text[0] == "[" or text[0].isdigit() or text[0] in MARK_CHARS):
-                    continue
-                m = generic.match(text)
-                if m is None:
-                    continue
-                pieces.append("\n".join(lines[start:j]))
-                rest = m.group("rest")
-                colon = rest.find(": ")
-                pieces.extend((m.group("date"), rest[:colon], None) if colon >= 0 else (m.group("date"), None, rest))
-                lines[j] = ""
-                start = j
-            if not pieces:
-                continue
-            pieces.append("\n".join(lines[start:]))
-            if out is None:
-                out = list(parts)
-            out[i : i + 1] = pieces
-        return parts if out is None else out
+
+        def header(pieces: list, text: str, m: re.Match[str]) -> str:
+            rest = m.group("rest")
+            colon = rest.find(": ")
+            pieces.extend((m.group("date"), rest[:colon], None) if colon >= 0 else (m.group("date"), None, rest))
+            return ""
+
+        return _splice_hidden(parts, multi, generic, header)
 
     @staticmethod
     def _recover_hidden(parts: list, generic: re.Pattern[str]) -> list:
         # Bodies with a continuation line that could start a header ("[", a digit or a
         # mark; the test below lets through a superset: any line not opening with an
-        # ASCII letter, space or tab).
+        # ASCII letter, space or tab).  Each recovered header gives ``prefix, date, time,
+        # sender`` and its line keeps the text after the sender.
         hidden = _HIDDEN_CANDIDATE.search
         multi = [
             i for i in compress(range(5, len(parts), 5), map(contains, parts[5::5], repeat("\n")))
             if hidden(parts[i])
         ]
-        out: list | None = None
-        for i in reversed(multi):
-            lines = parts[i].split("\n")
-            pieces: list = []
-            start = 0
-            for j in range(1, len(lines)):
-                text = lines[j]
-                if not text or not (text[0] == "[" or text[0].isdigit() or text[0] in MARK_CHARS):
-                    continue
-                m = generic.match(text)
-                if m is None:
-                    continue
-                pieces.append("\n".join(lines[start:j]))
-                rest = m.group("rest")
-                colon = rest.find(": ")
-                pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
-                if colon >= 0:
-                    pieces.append(rest[:colon])
-                    lines[j] = rest[colon + 2 :]
-                else:
-                    pieces.append(None)
-                    lines[j] = rest
-                start = j
-            if not pieces:
-                continue
-            pieces.append("\n".join(lines[start:]))
-            if out is None:
-                out = list(parts)
-            out[i : i + 1] = pieces
-        return parts if out is None else out
+
+        def header(pieces: list, text: str, m: re.Match[str]) -> str:
+            rest = m.group("rest")
+            colon = rest.find(": ")
+            pieces.extend((text[: m.start("rest")], m.group("date"), m.group("time")))
+            if colon >= 0:
+                pieces.append(rest[:colon])
+                return rest[colon + 2 :]
+            pieces.append(None)
+            return rest
+
+        return _splice_hidden(parts, multi, generic, header)
 
     # ================================================================== pass 1
     def scan(self) -> ScanResult:
@@ -938,3 +905,33 @@ def _media_beside(folder: str, name: str) -> tuple[int, str] | None:
             h.update(block)
             size += len(block)
     return size, h.hexdigest()
+
+
+def _splice_hidden(parts: list, bodies: list[int], generic: re.Pattern[str],
+                   header: Callable[[list, str, re.Match[str]], str]) -> list:
+    """``parts`` (a split chunk) with every header line hidden inside the bodies at
+    ``bodies`` split out: the body up to it, then what ``header`` appends for the line
+    (returning what stays of the line, which starts the next body).  A copy is made only
+    when something is recovered."""
+    out: list | None = None
+    for i in reversed(bodies):
+        lines = parts[i].split("\n")  # lines[0] is the header line's own rest (or "")
+        pieces: list = []
+        start = 0
+        for j in range(1, len(lines)):
+            text = lines[j]
+            if not text or not (text[0] == "[" or text[0].isdigit() or text[0] in MARK_CHARS):
+                continue
+            m = generic.match(text)
+            if m is None:
+                continue
+            pieces.append("\n".join(lines[start:j]))
+            lines[j] = header(pieces, text, m)
+            start = j
+        if not pieces:
+            continue
+        pieces.append("\n".join(lines[start:]))
+        if out is None:
+            out = list(parts)
+        out[i : i + 1] = pieces
+    return parts if out is None else out
