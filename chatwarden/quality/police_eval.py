@@ -8,7 +8,7 @@ both.
 
 The labelled set is held out: rule and lexicon work is done against a separate development set,
 ``tests/data/police_chat_dev.jsonl`` (same format, written independently from the guidance),
-evaluated with ``python -m chatwarden.quality.police_eval --set dev [--misses]``.  ``--misses``
+evaluated with ``python -m chatwarden.quality.police_eval --set dev [--file BATCH.jsonl] [--misses]``.  ``--misses``
 lists the ids, labels and texts of missed and falsely flagged messages and is refused for the
 held-out set.
 """
@@ -125,17 +125,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["dev", "test", "all"], default="all",
                     help="split of the labelled set")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--file", type=Path, default=None,
+                    help="development set only: evaluate this JSONL file (same format) instead of "
+                         "tests/data/police_chat_dev.jsonl, e.g. a new batch before it is merged")
     ap.add_argument("--misses", action="store_true",
                     help="development set only: list missed and falsely flagged messages")
     args = ap.parse_args(argv)
     if args.misses and args.which != "dev":
         ap.error("--misses is only for the development set (the labelled set is held out)")
+    if args.file is not None and args.which != "dev":
+        ap.error("--file is only for the development set (use --set dev)")
+    if args.file is not None and args.file.resolve() == DATA.resolve():
+        ap.error("--file cannot name the held-out labelled set")
     from chatwarden.analysis import Analyzer
 
     analyzer = Analyzer.default()
     if args.which == "dev":
-        rows = load(DEV_DATA)
-        title = "Police-chat development set"
+        rows = load(args.file or DEV_DATA)
+        title = f"Police-chat development set ({args.file.name})" if args.file else "Police-chat development set"
     else:
         rows = load()
         if args.split != "all":

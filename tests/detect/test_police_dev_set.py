@@ -88,3 +88,19 @@ def test_misses_listing_is_refused_for_the_held_out_set(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         police_eval.main(["--misses"])
     assert "held out" in capsys.readouterr().err
+
+
+def test_eval_reads_a_batch_file_and_refuses_the_held_out_set(tmp_path, capsys):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        '{"id": "b-1", "text": "Tea anyone?", "categories": []}\n'
+        '{"id": "b-2", "text": "PNC says he is wanted, DOB 03/04/1991", "categories": ["official-sensitive"]}\n',
+        encoding="utf-8",
+    )
+    assert police_eval.main(["--set", "dev", "--file", str(batch), "--misses"]) == 0
+    out = capsys.readouterr().out
+    assert "batch.jsonl" in out and "2 messages" in out
+    with pytest.raises(SystemExit):
+        police_eval.main(["--set", "dev", "--file", str(police_eval.DATA)])
+    with pytest.raises(SystemExit):
+        police_eval.main(["--file", str(batch)])
