@@ -16,7 +16,7 @@ from datetime import datetime
 
 from chatwarden.detect.base import TEXT_KINDS, Detector, TextDetector
 from chatwarden.detect.registry import load_detectors
-from chatwarden.detect.text import detection_view
+from chatwarden.detect.text import detection_view, media_name_view
 from chatwarden.model import Chat, Finding, Message
 
 # Messages scanned by one detector before the next detector takes the same block.
@@ -68,7 +68,11 @@ class DetectionEngine:
         return out
 
     def _block_findings(self, block: list[Message], out: list[Finding]) -> None:
-        views = [detection_view(m.text) for m in block]  # type: ignore[arg-type]
+        # An attachment's generated file name is not text anyone wrote: blanked (same length).
+        views = [
+            media_name_view(detection_view(m.text)) if m.kind == "attachment" else detection_view(m.text)  # type: ignore[arg-type]
+            for m in block
+        ]
         per_detector = [(d, list(map(d.scan, views))) for d in self._text]
         for j, m in enumerate(block):
             for d, hits in per_detector:

@@ -35,3 +35,28 @@ def detection_view(text: str) -> str:
     if text.isascii() or _REPLACED.search(text) is None:
         return text
     return text.translate(_SAME_LENGTH)
+
+
+# File names WhatsApp generates for media: iOS ``00000012-PHOTO-2025-03-14-18-22-05.jpg``
+# (and the ``00000022-`` sequence prefix it puts before a document's own name), Android
+# ``IMG-20250314-WA0012.jpg``.  They say nothing about the content, but their digit runs
+# look like dates, phone numbers and reference numbers to the detectors.
+_GENERATED_MEDIA_NAME = re.compile(
+    r"(?<![\w-])\d{8}-(?:(?:PHOTO|VIDEO|AUDIO|GIF|STICKER)-\d{4}(?:-\d{2}){5}(?:\.\w{1,5})?)?"
+    r"|(?<![\w-])(?:IMG|VID|AUD|PTT|STK|DOC)-\d{8}-WA\d{3,}(?:\.\w{1,5})?"
+)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def media_name_view(text: str) -> str:
+    """``text`` with the file names WhatsApp generates for media blanked out (same length).
+
+    For attachment messages: a caption and a name a person gave a document ("Discharge
+    summary.pdf") stay; the generated sequence numbers and time stamps go, so a photo
+    alone is not read as holding a date of birth or a phone number."""
+    if "-" not in text:
+        return text
+    return _GENERATED_MEDIA_NAME.sub(_blank, text)

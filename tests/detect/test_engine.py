@@ -12,7 +12,7 @@ import pytest
 from chatwarden.detect import base, engine
 from chatwarden.detect.base import Hit, TextDetector
 from chatwarden.detect.engine import DetectionEngine
-from chatwarden.detect.text import detection_view
+from chatwarden.detect.text import detection_view, media_name_view
 from chatwarden.model import Explanation, Finding, Message, Span
 
 TEXTS = [
@@ -41,6 +41,8 @@ def _plain(eng: DetectionEngine, messages: list[Message]) -> list[Finding]:
         if m.kind not in base.TEXT_KINDS or not m.text:
             continue
         view = detection_view(m.text)
+        if m.kind == "attachment":
+            view = media_name_view(view)
         for d in eng._text:
             for hit in d.scan(view):
                 out.append(Finding(d.name, hit.label, m.index, Span(hit.start, hit.end), hit.score,
@@ -120,3 +122,28 @@ def test_detection_view_equals_the_full_translation_on_mixed_text():
     for _ in range(20000):
         s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 10)))
         assert view_mod.detection_view(s) == s.translate(view_mod._SAME_LENGTH)
+
+
+@pytest.mark.parametrize("text", [
+    "\u200e<attached: 00000012-PHOTO-2025-03-14-18-22-05.jpg>",
+    "\u200e<attached: 00000013-VIDEO-2025-03-14-18-23-10.mp4>",
+    "IMG-20250314-WA0012.jpg (file attached)",
+    "PTT-20241231-WA0107.opus (file attached)",
+])
+def test_a_generated_media_file_name_is_not_read_as_identifiers(text: str) -> None:
+    eng = DetectionEngine.default()
+    m = Message(0, datetime(2025, 3, 14, 18, 22), "Jordan Blake", text, "attachment", 1, 1)
+    assert eng.text_findings([m]) == []
+    assert len(media_name_view(text)) == len(text)
+
+
+def test_a_caption_and_a_document_s_own_name_are_still_read() -> None:
+    eng = DetectionEngine.default(["identifiers"])
+    caption = "IMG-20250314-WA0012.jpg (file attached)\nhis DOB is 12/04/1991, NHS 943 476 5919"
+    found = eng.text_findings([Message(0, datetime(2025, 3, 14), "PC A", caption, "attachment", 1, 1)])
+    assert {f.label for f in found} >= {"date_of_birth", "nhs_number"}
+    assert all(caption[f.span.start:f.span.end] for f in found)
+    doc = "\u200e<attached: 00000022-Statement 943 476 5919.pdf>"
+    assert media_name_view(doc) == doc.replace("00000022-", " " * 9)
+    found = eng.text_findings([Message(0, datetime(2025, 3, 14), "PC A", doc, "attachment", 1, 1)])
+    assert "nhs_number" in {f.label for f in found}
