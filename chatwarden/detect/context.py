@@ -44,8 +44,8 @@ LABELS = frozenset({"evidence.media_from_public", "custody.image_shared", "perso
                     "evidence.cctv_shared"})
 
 TOP_KEYS = {"detector", "version", "window_messages", "window_minutes", "staff_words", "media_types",
-            "video_types", "image_types", "labels", "cues"}
-LABEL_ROLES = ("name", "dob", "address", "custody")
+            "video_types", "image_types", "labels", "cues", "personal_min_score"}
+LABEL_ROLES = ("name", "dob", "address", "custody", "personal")
 CUE_KEYS = ("evidence", "footage", "still", "dob", "postcode", "address")
 MEDIA_KINDS = frozenset({"attachment", "media_omitted", "view_once"})
 _COLLAR = re.compile(r"\b\d{2,5}[A-Z]{1,2}\b|\b[A-Z]{2}\d{2,5}\b")
@@ -64,6 +64,7 @@ class ContextData:
     labels: Mapping[str, frozenset[str]]
     cues: Mapping[str, re.Pattern[str] | None]
     version: str
+    personal_min_score: float = 0.79
 
 
 def load_context_data(text: str, filename: str) -> ContextData:
@@ -121,10 +122,14 @@ def load_context_data(text: str, filename: str) -> ContextData:
                     problems.append(f"{at(cues_raw, key)}: bad regular expression ({exc.msg} at position {exc.pos})")
                     ok = False
             cues[key] = re.compile("|".join(f"(?:{p})" for p in items), re.MULTILINE) if items and ok else None
+    personal_min = data.get("personal_min_score", 0.79)
+    if isinstance(personal_min, bool) or not isinstance(personal_min, (int, float)) or not 0 <= personal_min <= 1:
+        problems.append(f"{at(data, 'personal_min_score')}: personal_min_score must be a number from 0 to 1")
+        personal_min = 0.79
     if problems:
         raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems)
     return ContextData(window, timedelta(minutes=minutes), staff, media, video, image, labels, cues,
-                       str(data.get("version", "")))
+                       str(data.get("version", "")), float(personal_min))
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +160,7 @@ class ContextDetector(Detector):
     a name and date of birth split across messages)."""
 
     name: ClassVar[str] = "context"
-    version: ClassVar[str] = "1.0.0"
+    version: ClassVar[str] = "1.1.0"
     labels: ClassVar[frozenset[str]] = LABELS
 
     def __init__(self) -> None:
@@ -227,10 +232,14 @@ class ContextDetector(Detector):
         if not msgs:
             return []
         d = self.data
+        personal_at: set[int | None] = set()
         if hits_by_message is None:
             labels_at = self._fallback_labels(msgs)
         else:
             labels_at = {i: {f.label for f in fs} for i, fs in hits_by_message.items() if fs}
+            personal = d.labels["personal"]
+            personal_at = {i for i, fs in hits_by_message.items()
+                           if any(f.label in personal and f.score >= d.personal_min_score for f in fs)}
         staff_cache: dict[str | None, bool] = {}
         police_present = any(self._staff(m.sender, staff_cache) for m in msgs if m.sender)
         texts: dict[int, str] = {}
@@ -255,7 +264,10 @@ class ContextDetector(Detector):
             # media sent by a member of the public
             if m.sender and not self._staff(m.sender, staff_cache):
                 cue_at = [q for q in near if msgs[q].sender == m.sender and cue("evidence", q)]
-                if police_present or cue_at:
+                # Without words presenting it as evidence, media in the middle of personal
+                # talk (a family photo from "Mum") is personal use, reported as that.
+                personal_talk = not cue_at and any(msgs[q].index in personal_at for q in near)
+                if (police_present or cue_at) and not personal_talk:
                     if police_present and cue_at:
                         score, why = 0.9, "with words presenting it as evidence, in a chat with police staff"
                     elif police_present:

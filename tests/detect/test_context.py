@@ -103,6 +103,29 @@ def test_media_from_public_scores_and_explains() -> None:
     assert g.score < f.score and g.explanation.related_messages == ()
 
 
+def _scored(label: str, index: int, score: float) -> Finding:
+    return Finding("topics", label, index, None, score, Explanation("topics", "1"))
+
+
+def test_family_photo_in_personal_talk_is_not_evidence() -> None:
+    officer = "PC Chloe BENNETT"
+    msgs = [msg(0, "Mum", "Are you coming for Sunday dinner next week? x"), msg(1, officer, "Can't this week", 3),
+            media(2, "Mum", OMITTED, 4), msg(3, "Mum", "Biscuit says hello", 4)]
+    # the personal-use finding next to the photo (as the topics model gives it) decides
+    assert labels(DET.detect(msgs, {0: [_scored("topic.personal_use", 0, 1.0)]})) == set()
+    assert labels(DET.detect(msgs, {0: [_scored("personal.family", 0, 0.8)]})) == set()
+    # a weak personal score does not count, and neither does personal talk outside the window
+    assert labels(DET.detect(msgs, {0: [_scored("topic.personal_use", 0, 0.5)]})) == {("evidence.media_from_public", 2)}
+    far = [msgs[0], msg(1, officer, "x", 30), msg(2, officer, "y", 31), media(3, "Mum", OMITTED, 32)]
+    assert labels(DET.detect(far, {0: [_scored("topic.personal_use", 0, 1.0)]})) == {("evidence.media_from_public", 3)}
+
+
+def test_evidence_words_win_over_personal_talk() -> None:
+    msgs = [msg(0, PUBLIC, "my kids were terrified, here it is, I recorded him", 0), media(1, PUBLIC, VIDEO, 1)]
+    got = labels(DET.detect(msgs, {0: [_scored("topic.personal_use", 0, 1.0)]}))
+    assert ("evidence.media_from_public", 1) in got
+
+
 def test_evidential_words_without_any_officer_score_lower() -> None:
     msgs = [msg(0, "Sam Hill", "what happened?"), msg(1, PUBLIC, "I filmed him doing it", 1),
             media(2, PUBLIC, VIDEO, 1)]
@@ -245,7 +268,7 @@ def test_staff_names(name: str | None, staff: bool) -> None:
 def test_labels_and_identity() -> None:
     assert ContextDetector.labels == LABELS == frozenset(
         {"evidence.media_from_public", "custody.image_shared", "personal_data.name_dob", "evidence.cctv_shared"})
-    assert ContextDetector.name == "context" and ContextDetector.version == "1.0.0"
+    assert ContextDetector.name == "context" and ContextDetector.version == "1.1.0"
     assert DET.detect([]) == []
 
 
