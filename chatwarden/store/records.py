@@ -177,8 +177,8 @@ def message_row(chat_id: int, export_id: int, seq: int, identity: str, m: Messag
     }
 
 
-_MESSAGE_COLS = ("chat_id", "identity", "seq", "timestamp", "sender", "sender_phone", "kind", "text", "edited",
-                 "event", "attachments", "continuations", "export_id", "line", "disposed")
+MESSAGE_COLS = ("chat_id", "identity", "seq", "timestamp", "sender", "sender_phone", "kind", "text", "edited",
+                "event", "attachments", "continuations", "export_id", "line", "disposed")
 _JSON_COLS = frozenset({"event", "attachments", "continuations"})
 
 
@@ -247,9 +247,15 @@ def stored_datetime(conn: Connection) -> Callable[[datetime], Any]:
 
 
 def message_values(chat_id: int, export_id: int, seq: int, identity: str, m: Message, stamp: Any) -> tuple[Any, ...]:
-    """The row :func:`message_row` describes, in the driver's form and ``_MESSAGE_COLS``
-    order, for :func:`insert_message_values`; ``stamp`` is ``m.timestamp`` converted by
-    :func:`stored_datetime` (imports convert each distinct time once)."""
+    """The row :func:`message_row` describes, in the driver's form and :data:`MESSAGE_COLS`
+    order; ``stamp`` is ``m.timestamp`` converted by :func:`stored_datetime` (imports
+    convert each distinct time once).
+
+    The one place a message becomes a stored row for both writers: the import
+    (:func:`insert_message_values`) and the streaming monitor
+    (:mod:`chatwarden.stream.pipeline`, which puts its id in front).  An absent event,
+    attachment list or continuation list is SQL NULL (the columns are
+    ``JSON(none_as_null=True)``), never the JSON text ``'null'``."""
     return (chat_id, identity, seq, stamp, m.sender, m.sender_phone, m.kind, m.text, m.edited,
             _json_text(asdict(m.event)) if m.event else None,
             _json_text([asdict(a) for a in m.attachments]) if m.attachments else None,
@@ -262,7 +268,7 @@ def insert_message_values(conn: Connection, values: list[tuple[Any, ...]]) -> li
     if not values:
         return []
     ids = allocate_ids(conn, "messages", len(values))
-    write_params(conn, "messages", ("id", *_MESSAGE_COLS), [(i, *v) for i, v in zip(ids, values)])
+    write_params(conn, "messages", ("id", *MESSAGE_COLS), [(i, *v) for i, v in zip(ids, values)])
     return ids
 
 
@@ -275,7 +281,7 @@ def insert_messages(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     ids = allocate_ids(conn, "messages", len(rows))
     for r, i in zip(rows, ids):
         r["id"] = i
-    bulk_insert(conn, "messages", ("id", *_MESSAGE_COLS), rows, _JSON_COLS)
+    bulk_insert(conn, "messages", ("id", *MESSAGE_COLS), rows, _JSON_COLS)
     return ids
 
 

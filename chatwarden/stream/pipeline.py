@@ -24,7 +24,7 @@ import hashlib
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -544,9 +544,10 @@ class StreamWriter:
         # them, and only then are the stored ids looked up to tell which rows are ours.
         new_ids = records.allocate_ids(conn, "messages", len(todo))
         rows = []
+        values = records.message_values  # the import's row builder: both store the same values
         for mid, (cb, it, m) in zip(new_ids, todo):
             chat_id, export_id = resolved[cb.key]
-            rows.append(_message_params(mid, chat_id, export_id, it.seq, it.identity, m, dt))
+            rows.append((mid, *values(chat_id, export_id, it.seq, it.identity, m, dt(m.timestamp))))
         inserted = _insert_params(conn, "messages", MESSAGE_COLS, rows, conflict=("chat_id", "identity"))
         ours = new_ids
         if inserted != len(rows):
@@ -789,7 +790,10 @@ def _stored_message(index: int, r: Any) -> Message:
 # ---------------------------------------------------------------------------------------
 # Hot-path inserts: plain DBAPI executemany (SQLAlchemy's per-row parameter processing costs
 # more than SQLite's insert).  Values are written exactly as SQLAlchemy's types write them:
-# JSON as text (None as 'null'), DateTime on SQLite as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+# JSON as text, None as SQL NULL in a ``JSON(none_as_null=True)`` column (the messages'
+# event, attachments, continuations) and as the JSON text 'null' in a plain JSON column;
+# DateTime on SQLite as 'YYYY-MM-DD HH:MM:SS.ffffff'.  Message rows come from
+# :func:`chatwarden.store.records.message_values`, the import's own row builder.
 # ---------------------------------------------------------------------------------------
 def _sqlite_dt(v: datetime | None) -> str | None:
     if v is None:
@@ -831,7 +835,7 @@ def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict:
     for c in cols:
         t = table.c[c].type
         if isinstance(t, JSON):
-            convs.append(lambda v: orjson.dumps(v).decode())
+            convs.append(_json_or_null if t.none_as_null else _json_text)
         elif isinstance(t, DateTime) and not pg:
             convs.append(_sqlite_dt_memo())
         else:
@@ -851,8 +855,7 @@ def raw_insert(conn: Connection, table, rows: list[dict[str, Any]], *, conflict:
     return res.rowcount if res.rowcount is not None and res.rowcount >= 0 else len(rows)
 
 
-MESSAGE_COLS = ("id", "chat_id", "identity", "seq", "timestamp", "sender", "sender_phone", "kind", "text", "edited",
-                "event", "attachments", "continuations", "export_id", "line", "disposed")
+MESSAGE_COLS = ("id", *records.MESSAGE_COLS)
 PROVENANCE_COLS = ("message_id", "chat_id", "source", "account", "device", "platform_id", "envelope_sha256",
                    "intake_ref", "attachment_refs", "sent_at", "received_at", "stored_at")
 
@@ -877,18 +880,13 @@ def _sqlite_dt_memo() -> Any:
 
 
 def _json_text(v: Any) -> str:
-    """A JSON column's value as :func:`raw_insert` writes it (None as 'null')."""
+    """A plain JSON column's value as SQLAlchemy writes it (None as the JSON text 'null')."""
     return "null" if v is None else orjson.dumps(v).decode()
 
 
-def _message_params(mid: int, chat_id: int, export_id: int, seq: int, identity: str, m: Message, dt: Any) -> tuple:
-    """The ``messages`` row of :func:`chatwarden.store.records.message_row`, as
-    :func:`raw_insert` would write it, in :data:`MESSAGE_COLS` order."""
-    return (mid, chat_id, identity, seq, dt(m.timestamp), m.sender, m.sender_phone, m.kind, m.text, m.edited,
-            "null" if m.event is None else _json_text(asdict(m.event)),
-            _json_text([asdict(a) for a in m.attachments]) if m.attachments else "null",
-            _json_text([asdict(c) for c in m.continuations]) if m.continuations else "null",
-            export_id, m.line, False)
+def _json_or_null(v: Any) -> str | None:
+    """A ``JSON(none_as_null=True)`` column's value as SQLAlchemy writes it (None as SQL NULL)."""
+    return None if v is None else orjson.dumps(v).decode()
 
 
 FINDING_COLS = ("chat_id", "message_id", "scan_id", "rule", "title", "category", "severity", "severity_rank", "score",

@@ -140,6 +140,10 @@ def test_load_into_store_is_idempotent(local_result, tmp_path):
     assert again["findings_new"] == 0 and again["messages_new"] == 0
     with store.read() as conn:
         assert audit.verify(conn).ok
+        # an absent event/attachment list is SQL NULL, as the import stores it (not the text 'null')
+        for col in ("event", "attachments", "continuations"):
+            assert conn.exec_driver_sql(f"SELECT count(*) FROM messages WHERE {col} = 'null'").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM messages WHERE event IS NULL").scalar() > 0
     store.close()
 
 

@@ -186,19 +186,15 @@ def test_writers_racing_on_part_of_a_batch(store):
 
 def test_fast_rows_match_the_store_functions():
     """The monitor writes and reads messages without the store's dict rows (speed); the
-    values must be what records.message_row + raw_insert write and records.row_to_message
-    reads."""
+    values must be what records.message_row describes as SQLAlchemy stores it (an absent
+    event/attachments/continuations as SQL NULL, not the JSON text 'null'), and
+    records.row_to_message must read them back as the monitor's own reader does."""
     from datetime import datetime
 
     from chatwarden.model import Attachment, ContinuationNote, Message, SystemEvent
     from chatwarden.store import records
-    from chatwarden.stream.pipeline import (
-        MESSAGE_COLS,
-        _json_text,
-        _message_params,
-        _sqlite_dt,
-        _stored_message,
-    )
+    from chatwarden.store.tables import messages as messages_table
+    from chatwarden.stream.pipeline import MESSAGE_COLS, _sqlite_dt, _stored_message
 
     msgs = [
         Message(3, datetime(2026, 5, 1, 9, 30, 0, 120000), "PC Sam OKAFOR", "two\nlines", "message", 0, 1,
@@ -209,6 +205,7 @@ def test_fast_rows_match_the_store_functions():
                 (Attachment(name="a.jpg", media_type="image", member=None, sha256="a" * 64, size=10),), True, None,
                 (ContinuationNote(line=2, reason="format"),)),
     ]
+    assert MESSAGE_COLS == ("id", *records.MESSAGE_COLS)
     for m in msgs:
         row = records.message_row(7, 8, 1000 + m.index, "f" * 40, m)
         row["id"] = 99
@@ -216,12 +213,14 @@ def test_fast_rows_match_the_store_functions():
         for c in MESSAGE_COLS:
             v = row[c]
             if c in ("event", "attachments", "continuations"):
-                v = _json_text(v)
+                assert messages_table.c[c].type.none_as_null
+                v = None if v is None else orjson.dumps(v).decode()
             elif c == "timestamp":
                 v = _sqlite_dt(v)
             want.append(v)
-        got = _message_params(99, 7, 8, 1000 + m.index, "f" * 40, m, _sqlite_dt)
+        got = (99, *records.message_values(7, 8, 1000 + m.index, "f" * 40, m, _sqlite_dt(m.timestamp)))
         assert list(got) == want
+        assert "null" not in got
         stored = (7, 99, 1000 + m.index, got[4], m.sender, m.sender_phone, m.kind, m.text, int(m.edited), got[10],
                   got[11], got[12], m.line)
         expect = records.row_to_message({
