@@ -346,6 +346,16 @@ POSITIVES = [
     ("topic.duty_notice", "Sorry all, your rest day on Sunday is cancelled, you're on lates"),
     ("topic.personal_use", "Babe can you pick up some wine and a pizza on your way home"),
     ("topic.personal_use", "Selling my son's old bike, £40 ono, collection from Sutton"),
+    # Added with the round-11 training lines (media sent by the public, informal accounts and
+    # community intelligence, custody photos); none of these texts is in the training data.
+    ("topic.investigation_material", "The neighbour has WhatsApped me her doorbell clip of the two lads forcing the side gate"),
+    ("topic.investigation_material", "Hi Mrs Ward, the man who took your handbag has admitted it and been charged, court is on the 14th"),
+    ("topic.investigation_material", "On tape he accepted he was driving but says the brakes failed"),
+    ("topic.evidence_intelligence", "Talk on the estate is the younger lot are holding a gun for the olders"),
+    ("topic.evidence_intelligence", "The youth worker reckons two of the boys are running a line out of the chicken shop"),
+    ("topic.evidence_intelligence", "Surveillance have him swapping cars at the services, the Golf went north"),
+    ("topic.official_sensitive",
+     "His custody photo from Saturday is attached so the early turn know who to look for <Media omitted>"),
 ]
 
 HARD_NEGATIVES = [
@@ -368,6 +378,13 @@ HARD_NEGATIVES = [
     "Welfare check-in: how did the custody hearing go? Here if you need anything",
     "Ward panel meeting on Thursday at 7 at the community centre, all welcome",
     "The rota for next month is out, no changes to your shifts",
+    "Well done all, 7 years at Snaresbrook today, great work on the file",
+    "Please thank the officer who helped my grandad home on Sunday, he was so kind",
+    "The county lines awareness input from the gangs unit is on Thursday at 2",
+    "Does anyone know where the exhibit bags are kept now the store has moved?",
+    "Can you ring the witness and book a time for her statement next week?",
+    "Source of the smell in the locker room is a dead mouse, facilities are coming",
+    "Poor chap was soaked through, we got him a blanket and a brew while we waited",
 ]
 
 
