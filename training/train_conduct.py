@@ -96,7 +96,7 @@ class Config:
     gate_min_words: int = 5  # no police breach in the data that only the gate lets through has fewer
     cv_folds: int = 5
     cv_repeats: int = 3
-    fp_cost: float = 4.0  # a false alarm costs this many caught breaches when thresholds are chosen
+    fp_cost: float = 3.0  # a false alarm costs this many caught breaches when thresholds are chosen
     threshold_grid: tuple[float, ...] = tuple(round(0.6 + 0.025 * k, 3) for k in range(15))  # 0.6 .. 0.95
     min_slice: int = 25  # a label with fewer cross-validated lines gets the pooled threshold
     implicit_only_kinds: tuple[str, ...] = ("implicit",)

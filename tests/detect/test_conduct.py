@@ -64,7 +64,7 @@ def example(entry_id: str, n: int = 0, kind: str = "match") -> str:
 def test_detector_protocol() -> None:
     assert issubclass(ConductDetector, TextDetector)
     assert ConductDetector.name == "conduct"
-    assert ConductDetector.version == "1.4.0"
+    assert ConductDetector.version == "1.5.0"
     assert ConductDetector.labels == frozenset(LABELS)
     assert set(LABELS) == {
         "conduct.racist", "conduct.misogynistic", "conduct.sexual", "conduct.homophobic", "conduct.transphobic",
@@ -86,7 +86,7 @@ def test_detect_yields_findings_with_explanations(det: ConductDetector) -> None:
     f = findings[0]
     assert (f.detector, f.label, f.message_index) == ("conduct", "conduct.demeaning", 1)
     assert messages[1].text[f.span.start : f.span.end] == "waste of oxygen"
-    assert f.explanation.detector == "conduct" and f.explanation.version == "1.4.0"
+    assert f.explanation.detector == "conduct" and f.explanation.version == "1.5.0"
     assert f.explanation.pattern == "demeaning.waste_of_oxygen"
     assert f.explanation.reason
 
@@ -283,7 +283,7 @@ IMPLICIT_POSITIVES = [
     "if the DP gobs off again he can have a nice trip down the stairs",
     "bit of van therapy for the shoplifter, he won't do that again",
     "let him sit in the cell with no blanket, teach him some manners",
-    "if she nagged me like that she'd get a slap as well",
+    "if she nagged me like that she'd be picking herself up off the floor",
     # a "joke" about consent
     "she was drunk and flirting, so what did she expect",
 ]
@@ -373,6 +373,35 @@ def test_implicit_path_labels_and_identity_rule() -> None:
     assert strict.scan("the zebra again on that estate") == []
     # without the gate's three words the message is never analysed
     assert det.scan("zebra zebra") == []
+
+
+def test_a_named_group_reaches_the_implicit_model_when_both_models_lean_that_way() -> None:
+    heads = {"conduct.racist": LinearHead({"w:zebra": 5.0}, 0.0)}
+
+    def implicit(weight: float) -> ImplicitModel:
+        return ImplicitModel(
+            weights={"w:zebra": weight}, bias=-10.0,
+            thresholds={label: 0.6 for label in LABELS if label != PROFANITY}, heads=heads,
+        )
+
+    text = "the zebra and the women today"
+    # the main model is below its threshold but above PROTECTED_MAIN (p = 0.27), the implicit
+    # model sure: both lean the same way, and the group names the label
+    leaning = _synthetic({"w:zebra": 9.0}, -10.0, implicit(20.0))
+    hits = leaning.scan(text)
+    assert [(h.label, h.pattern) for h in hits] == [("conduct.misogynistic", IMPLICIT_PATTERN)]
+    # the implicit model above its label threshold (p = 0.65) but below PROTECTED_IMPLICIT: nothing
+    assert _synthetic({"w:zebra": 9.0}, -10.0, implicit(10.6)).scan(text) == []
+    # the main model sees nothing at all (p near 0): the implicit model is not asked
+    assert _synthetic({}, -10.0, implicit(20.0)).scan(text) == []
+    # without a group word the implicit model's own thresholds apply
+    assert labels(_synthetic({}, -10.0, implicit(10.6)).scan("the zebra again, IC3 male")) == {"conduct.racist"}
+
+
+def test_a_female_pronoun_lets_the_misogynistic_head_name_the_label() -> None:
+    det = _synthetic({}, -10.0, _implicit({"conduct.misogynistic": 5.0, "conduct.demeaning": -1.0}))
+    assert labels(det.scan("the zebra again and she knows it")) == {"conduct.misogynistic"}
+    assert labels(det.scan("the zebra again and he knows it")) == {"conduct.demeaning"}
 
 
 def test_confident_contempt_for_a_victim_needs_no_cue_word() -> None:

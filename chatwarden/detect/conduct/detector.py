@@ -24,9 +24,10 @@ How a message is judged:
    "jokes" about consent, remarks about a colleague's sex, race, religion, sexuality or
    disability, none of which needs a slur.  Its heads name the label and each label has
    its own threshold (chosen by cross-validation when the model was trained).  A message
-   that names a protected group reaches it only when the main model is confident or a
-   misconduct stance word (a joke, dismissal, endorsement of harm, generalisation) is there.  The
-   prefilter's gate lets such messages reach this step although they hold no lexicon word.
+   that names a protected group reaches it when the main model is confident or a
+   misconduct stance word (a joke, dismissal, endorsement of harm, generalisation) is there,
+   or else only when the main model gives at least 0.2 and the implicit model at least 0.8.
+   The prefilter's gate lets such messages reach this step although they hold no lexicon word.
 
 Hits explain themselves without quoting the message: the lexicon entry id or "model", the
 score and a short reason.  Nothing here logs anything.
@@ -88,6 +89,20 @@ IDENTITY_TOPICS = {
     "conduct.transphobic": frozenset({"identity", "woman"}),
     "conduct.ableist": frozenset({"vulnerable"}),
 }
+# A message that names a protected group with no misconduct stance word reaches the
+# implicit model only when the main model gives it at least PROTECTED_MAIN, and the implicit
+# model must then reach PROTECTED_IMPLICIT (on top of its label threshold): two models that
+# agree, so that neutral and positive mentions of a group ("they work with a lot of ...")
+# stay unflagged.
+PROTECTED_MAIN = 0.2
+PROTECTED_IMPLICIT = 0.8
+MISOGYNISTIC = "conduct.misogynistic"
+# Contexts in which a lexicon term was not the writer's own words (quoted, reported,
+# challenged, taught about): the implicit model then needs PROTECTED_IMPLICIT as well.
+NEUTRALISING = frozenset({"quotation", "counter_speech", "reporting", "training_notice"})
+# "she", "her": the person a remark is about is a woman, which is enough for the implicit
+# model's misogynistic head when no group or topic word says so.
+FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself", "she's", "shes", "she'd", "she'll"})
 # A second label from the implicit heads (violent *and* misogynistic) needs this head score.
 SECOND_LABEL_HEAD = 0.5
 # Words after a violent verb that show someone is on the receiving end.
@@ -171,7 +186,7 @@ class ConductDetector(TextDetector):
     """Standards-of-Professional-Behaviour breaches in message text (see module docstring)."""
 
     name: ClassVar[str] = "conduct"
-    version: ClassVar[str] = "1.4.0"
+    version: ClassVar[str] = "1.5.0"
     labels: ClassVar[frozenset[str]] = frozenset(LABELS)
 
     def __init__(self, *, model: ConductModel | None = None, lexicon: Lexicon | None = None) -> None:
@@ -367,14 +382,19 @@ def _decide(an: Analysis, st: _State) -> list[Hit]:
 
     # A message that names a protected group was judged above by the main model, which
     # knows how people speak *about* groups (neutrally, warmly, quoting); the implicit model
-    # adds to that judgement only where the main model is confident of a breach or the
-    # group is named with a misconduct stance.
-    if (
-        model.implicit is not None
-        and not any(p[0] != PROFANITY for p in pending)
-        and (not protected or prob() >= STRONG_MODEL_THRESHOLD or _misconduct_stance(an, lexicon) or an.has(GROUP_REMARK))
-    ):
-        pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported))
+    # adds to that judgement where the main model is confident of a breach or the group is
+    # named with a misconduct stance, or (at a higher bar) where both models lean that way.
+    if model.implicit is not None and not any(p[0] != PROFANITY for p in pending):
+        opened = (
+            not protected or prob() >= STRONG_MODEL_THRESHOLD or _misconduct_stance(an, lexicon) or an.has(GROUP_REMARK)
+        )
+        if opened:
+            # A lexicon term that was someone else's words, challenged or taught about
+            # above leaves the implicit model a higher bar.
+            floor = PROTECTED_IMPLICIT if not contexts.isdisjoint(NEUTRALISING) else 0.0
+            pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported, floor))
+        elif prob() >= PROTECTED_MAIN:
+            pending.extend(_implicit(an, lexicon, model, context_feats(), protected, reported, PROTECTED_IMPLICIT))
 
     if not pending:
         return []
@@ -395,13 +415,16 @@ def _implicit(
     context: list[str],
     protected: list[tuple[Group, int, int]],
     reported: Callable[[int, int], str | None],
+    floor: float = 0.0,
 ) -> list[tuple[str, int, int, float, str, str]]:
-    """The implicit classifier's decision: [] or hits spanning the whole message."""
+    """The implicit classifier's decision: [] or hits spanning the whole message.  ``floor``
+    is a lowest probability on top of the label thresholds (for a message that names a
+    protected group with no misconduct stance word)."""
     imp = model.implicit
     assert imp is not None
     feats = implicit_extract(an, lexicon, context)
     p = round(sigmoid(imp.margin(feats)), 4)
-    if p < imp.lowest_threshold:
+    if p < imp.lowest_threshold or p < floor:
         return []
     ranked = imp.label_scores(feats)
     if not ranked:
@@ -417,7 +440,11 @@ def _implicit(
         if label in IDENTITY_LABELS:
             if named and label not in group_labels:
                 label = named[0].label  # the group the message names says whose identity
-            elif not named and topic_set.isdisjoint(IDENTITY_TOPICS.get(label, ())):
+            elif (
+                not named
+                and topic_set.isdisjoint(IDENTITY_TOPICS.get(label, ()))
+                and not (label == MISOGYNISTIC and not FEMALE_PRONOUNS.isdisjoint(an.toks))
+            ):
                 continue  # nothing in the message says whose identity: try the next head
         if label not in labels:
             labels.append(label)

@@ -194,12 +194,25 @@ def extract(an: Analysis, lexicon: Lexicon) -> list[str]:
     return feats
 
 
+# Function words that carry no judgement on their own: the implicit model takes no unigram
+# feature for them (its bigrams keep them: "they all", "for a"), so that a short neutral
+# message ("they work with a lot of ...") does not score on pronouns and articles that are
+# merely more frequent in the breaches it was trained on.
+_FUNCTION_WORDS = (
+    "a an the this that these those it its i me my we us our you your u ur ya he him his she her they them their "
+    "is are was were be been being am do does did have has had will would can could should shall may might must "
+    "of to in on at for with by from into onto about as and or but so if then than there here what who which "
+    "when where how some any all one just up out off over"
+).split()
+IMPLICIT_STOP = frozenset("w:" + w for w in _FUNCTION_WORDS)
+
+
 def implicit_extract(an: Analysis, lexicon: Lexicon, context: list[str] | None = None) -> list[str]:
     """Features of the implicit-misconduct classifier: word unigrams (``w:``/``n:``) and
     bigrams (``b:``) over the placeholder view, and the context, topic and stance features;
     no character n-grams (that model judges what is said, not how a word is spelt)."""
     _toks, uni, bi = _word_feats(an)
-    feats = uni + bi
+    feats = [f for f in uni if f not in IMPLICIT_STOP] + bi
     feats.extend(context if context is not None else context_features(an, lexicon))
     return feats
 
