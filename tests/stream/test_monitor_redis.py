@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -72,7 +73,24 @@ def start_monitor(settings, consumer: str, *args: str, **env) -> subprocess.Pope
                             env=monitor_env(settings, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def _wait(what: str, cond, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if proc.poll() is not None:
+            _out, err = proc.communicate()
+            pytest.fail(f"monitor exited ({proc.returncode}) before {what}: {err.decode()[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
 def test_two_processes_one_killed_mid_batch(stream_settings):
+    """Process a stores a first part of the stream, then is killed holding a batch it read
+    and had not stored; process b, started afterwards, claims a's pending entries and
+    drains the rest.  The order is forced (no timing luck under load): a's next commit
+    waits on a SQLite write lock this test holds, so a is certain to be caught with entries
+    read and not acknowledged, and b starts only after a is dead, so it cannot take them
+    over (or drain the stream) before a is caught."""
     s = stream_settings
     Store.open(s).close()  # migrate once before the processes start
     r = redis.Redis.from_url(s.redis_url)
@@ -83,23 +101,41 @@ def test_two_processes_one_killed_mid_batch(stream_settings):
     items.insert(2000, (orjson.dumps({k: v for k, v in good_envelope(message_id="poison").items() if k != "chat"}),
                         None, None))
     items.insert(3000, (orjson.dumps(envs[5]), None, None))  # a connector's redelivery of a message
-    intake.push_many(items)
+    first, rest = items[:1000], items[1000:]
+    intake.push_many(first)
     intake.ensure_group()
+    last_of_first = r.xinfo_stream(s.stream_name)["last-generated-id"]
+
+    def pending_of(name: str) -> int:
+        return {c["name"].decode(): int(c["pending"])
+                for c in r.xinfo_consumers(s.stream_name, s.consumer_group)}.get(name, 0)
+
+    def group() -> dict:
+        return r.xinfo_groups(s.stream_name)[0]
 
     a = start_monitor(s, "a", "--batch", "400")
-    b = start_monitor(s, "b", "--batch", "250", "--stop-when-idle", "4")
-    held = 0
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and a.poll() is None:
-        consumers = {c["name"].decode(): int(c["pending"]) for c in r.xinfo_consumers(s.stream_name, s.consumer_group)}
-        if consumers.get("a", 0) > 0:
-            a.send_signal(signal.SIGKILL)  # mid-batch: entries read, not yet acknowledged
-            break
-        time.sleep(0.002)
-    a.wait(30)
+    # a stores (and acknowledges) the first part on its own
+    _wait("a stores the first part", lambda: group()["last-delivered-id"] == last_of_first
+          and group()["pending"] == 0, a)
+    lock = sqlite3.connect(s.data_path / "chatwarden.db", timeout=60, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")  # a's next commit waits here
+        intake.push_many(rest)
+        _wait("a reads a batch of the rest", lambda: pending_of("a") > 0, a)
+        a.send_signal(signal.SIGKILL)  # mid-batch: entries read, not yet stored or acknowledged
+        a.wait(30)
+    finally:
+        lock.rollback()
+        lock.close()
     assert a.returncode == -signal.SIGKILL
-    held = {c["name"].decode(): int(c["pending"]) for c in r.xinfo_consumers(s.stream_name, s.consumer_group)}["a"]
+    held = pending_of("a")
     assert held > 0
+    store = Store.open(s)
+    with store.read() as conn:
+        stored_by_a = conn.execute(select(func.count()).select_from(stream_messages)).scalar_one()
+    store.close()
+    assert stored_by_a == len(first) - 1  # the first part (less its poison entry), none of the held batch
+    b = start_monitor(s, "b", "--batch", "250", "--stop-when-idle", "4")
     out, err = b.communicate(timeout=150)
     assert b.returncode == 0, err.decode()[-2000:]
     summary = orjson.loads(out.splitlines()[-1])
@@ -124,7 +160,9 @@ def test_two_processes_one_killed_mid_batch(stream_settings):
     reasons = sorted(f[b"reason"].decode() for _i, f in dead)
     assert len(dead) == 2
     assert reasons[0].startswith("chat: required") and "not valid JSON" in reasons[1]
-    assert summary["dead_lettered"] <= 2 and summary["duplicates"] >= 1  # the redelivered message
+    # b stored the rest, a's held batch included, each message once
+    assert summary["stored"] == len(envs) - stored_by_a
+    assert summary["dead_lettered"] == 1 and summary["duplicates"] >= 1  # the redelivered message
     store.close()
 
 
