@@ -194,15 +194,19 @@ def extract(an: Analysis, lexicon: Lexicon) -> list[str]:
     return feats
 
 
-# Function words that carry no judgement on their own: the implicit model takes no unigram
-# feature for them (its bigrams keep them: "they all", "for a"), so that a short neutral
-# message ("they work with a lot of ...") does not score on pronouns and articles that are
-# merely more frequent in the breaches it was trained on.
+# Function words and light verbs that carry no judgement on their own: the implicit model
+# takes no unigram feature for them (its bigrams keep them: "they all", "needs a"), so that a
+# short neutral message ("they work with a lot of ...", "who wants a ...") does not score on
+# pronouns, articles and "get"/"want" that are merely more frequent in the breaches it was
+# trained on.
 _FUNCTION_WORDS = (
     "a an the this that these those it its i me my we us our you your u ur ya he him his she her they them their "
     "is are was were be been being am do does did have has had will would can could should shall may might must "
     "of to in on at for with by from into onto about as and or but so if then than there here what who which "
-    "when where how some any all one just up out off over"
+    "when where how some any all one just up out off over "
+    "it's that's what's who's there's here's he's she's they're we're you're i'm i've i'll i'd "
+    "get gets got getting go goes going gone gonna want wants wanted wanna let let's lets "
+    "make makes made take takes took need needs"
 ).split()
 IMPLICIT_STOP = frozenset("w:" + w for w in _FUNCTION_WORDS)
 
